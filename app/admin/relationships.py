@@ -1,0 +1,2 @@
+"""Admin pages (being written)."""
+from app.admin import bp  # noqa: F401

@@ -1,0 +1,30 @@
+"""Forms for signing in and setting passwords; the rules themselves live in app.services.accounts."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[
+        DataRequired("Enter your e-mail address"),
+        Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)])
+    confirm_password = PasswordField("Confirm new password", validators=[DataRequired("Confirm your new password")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[
+        DataRequired("Enter your e-mail address"),
+        Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)])
+    confirm_password = PasswordField("Confirm new password", validators=[DataRequired("Confirm your new password")])

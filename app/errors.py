@@ -1,0 +1,43 @@
+"""Error pages: a clear message for every failure, never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Go back and try again."),
+    403: ("You do not have permission to see this page",
+          "Your roles do not give you access to it. If you think they should, ask your Waymark administrator."),
+    404: ("Page not found", "Check the web address, or go back to your home page."),
+    405: ("That action is not allowed here", "Go back and use the buttons on the page."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+}
+
+
+def _page(code: int, title: str | None = None, detail: str | None = None) -> tuple[str, int]:
+    default_title, default_detail = MESSAGES.get(code, MESSAGES[400])
+    return render_template("errors/error.html", code=code, title=title or default_title,
+                           detail=detail or default_detail), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_err: CSRFError) -> tuple[str, int]:
+        return _page(400, "This form has expired",
+                     "For your security, forms stop working after a while or when you sign in again. "
+                     "Go back, reload the page and submit it again. Nothing was changed.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> tuple[str, int]:
+        return _page(err.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception) -> tuple[str, int]:
+        log.exception("unhandled error", exc_info=err)
+        return _page(500)

@@ -1,0 +1,227 @@
+"""Signing in, passwords, reset links and accounts: the rules, shared by web pages and the CLI."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.services import passwords
+from app.services.errors import DomainError
+from models import LoginThrottle, Organisation, PasswordResetToken, Role, RoleGrant, Service, User
+from models.audit import record
+from models.base import utcnow
+from models.people import new_session_token
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthSettings:
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    reset_hours: int = 24
+    min_password_length: int = 12
+    argon2_profile: str = "default"
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, object]) -> AuthSettings:
+        return cls(
+            max_failures=int(cfg["LOGIN_MAX_FAILURES"]),  # type: ignore[call-overload]
+            lockout_minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"]),  # type: ignore[call-overload]
+            reset_hours=int(cfg["PASSWORD_RESET_HOURS"]),  # type: ignore[call-overload]
+            min_password_length=int(cfg["PASSWORD_MIN_LENGTH"]),  # type: ignore[call-overload]
+            argon2_profile=str(cfg["ARGON2_PROFILE"]),
+        )
+
+
+#: One message for every failed sign-in, so nobody can learn which e-mail addresses have accounts.
+LOGIN_FAILED = "Enter a correct e-mail address and password"
+LOCKED_OUT = "Too many failed attempts. Try again in {minutes} minutes, or reset your password."
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _throttle_key(email: str) -> str:
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+def _throttle(session: Session, email: str) -> LoginThrottle:
+    key = _throttle_key(email)
+    row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
+    return row
+
+
+def authenticate(session: Session, email: str, password: str, settings: AuthSettings,
+                 now: dt.datetime | None = None) -> User:
+    """Return the user, or raise DomainError with the same message whatever went wrong."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    throttle = _throttle(session, email)
+    if throttle.locked_until and throttle.locked_until > now:
+        passwords.verify_password(None, password, settings.argon2_profile)  # same cost as a real try
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise DomainError(LOCKED_OUT.format(minutes=minutes), field="email")
+    user = session.scalar(select(User).where(User.email == email))
+    ok = user is not None and user.active and passwords.verify_password(
+        user.password_hash, password, settings.argon2_profile)
+    if not ok or user is None:
+        if user is None or not user.active:
+            passwords.verify_password(None, password, settings.argon2_profile)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        locked = throttle.failures >= settings.max_failures
+        if locked:
+            throttle.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+            throttle.failures = 0
+        session.flush()
+        record(session, "login_failed", "users", user.id if user else None,
+               actor_id=None, detail={"locked": locked})
+        if locked:
+            raise DomainError(LOCKED_OUT.format(minutes=settings.lockout_minutes), field="email")
+        raise DomainError(LOGIN_FAILED, field="email")
+    throttle.failures = 0
+    throttle.locked_until = None
+    if user.password_hash and passwords.needs_rehash(user.password_hash, settings.argon2_profile):
+        user.password_hash = passwords.hash_password(password, settings.argon2_profile)
+    user.last_login_at = now
+    session.flush()
+    record(session, "login", "users", user.id, actor_id=user.id)
+    return user
+
+
+def check_new_password(password: str, confirm: str, settings: AuthSettings, *, email: str = "") -> None:
+    if len(password) < settings.min_password_length:
+        raise DomainError(f"Password must be {settings.min_password_length} characters or more", field="new_password")
+    if password != confirm:
+        raise DomainError("Passwords do not match", field="confirm_password")
+    if email and normalise_email(email).split("@")[0] in password.lower():
+        raise DomainError("Password must not contain your e-mail address", field="new_password")
+
+
+def set_password(user: User, password: str, settings: AuthSettings, now: dt.datetime | None = None) -> None:
+    user.password_hash = passwords.hash_password(password, settings.argon2_profile)
+    user.password_changed_at = now or utcnow()
+    # A new password signs out every other session of this person.
+    user.session_token = new_session_token()
+
+
+def change_password(session: Session, user: User, current: str, new: str, confirm: str,
+                    settings: AuthSettings) -> None:
+    if not passwords.verify_password(user.password_hash, current, settings.argon2_profile):
+        raise DomainError("Your current password is not correct", field="current_password")
+    check_new_password(new, confirm, settings, email=user.email)
+    if new == current:
+        raise DomainError("Choose a password different from your current one", field="new_password")
+    set_password(user, new, settings)
+    session.flush()
+    record(session, "password_changed", "users", user.id, actor_id=user.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_reset_token(session: Session, user: User, settings: AuthSettings, *, issued_by: User | None = None,
+                      now: dt.datetime | None = None) -> str:
+    """Create a single-use token and return it (only its hash is stored). Older unused links stop working."""
+    now = now or utcnow()
+    for old in session.scalars(select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(
+        user_id=user.id, token_hash=_token_hash(token), created_at=now,
+        expires_at=now + dt.timedelta(hours=settings.reset_hours), issued_by_id=issued_by.id if issued_by else None,
+    ))
+    session.flush()
+    record(session, "password_reset_issued", "users", user.id,
+           actor_id=issued_by.id if issued_by else None, detail={"by_admin": issued_by is not None})
+    return token
+
+
+def find_reset_token(session: Session, token: str, now: dt.datetime | None = None) -> PasswordResetToken | None:
+    now = now or utcnow()
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
+    if row is None or row.used_at is not None or row.expires_at <= now or not row.user.active:
+        return None
+    return row
+
+
+def reset_password(session: Session, token: str, new: str, confirm: str, settings: AuthSettings,
+                   now: dt.datetime | None = None) -> User:
+    now = now or utcnow()
+    row = find_reset_token(session, token, now)
+    if row is None:
+        raise DomainError("This link has expired or has already been used. Ask for a new one.")
+    check_new_password(new, confirm, settings, email=row.user.email)
+    row.used_at = now
+    set_password(row.user, new, settings, now)
+    # A successful reset also lifts any lockout on the address.
+    throttle = _throttle(session, row.user.email)
+    throttle.failures, throttle.locked_until = 0, None
+    session.flush()
+    record(session, "password_reset", "users", row.user_id, actor_id=row.user_id)
+    return row.user
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def create_user(session: Session, *, email: str, full_name: str, organisation: Organisation,
+                roles: Iterable[Role | tuple[Role, Service | None]] = (), password: str | None = None,
+                settings: AuthSettings | None = None) -> User:
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise DomainError("Enter an e-mail address in the correct format, like name@nhs.net", field="email")
+    if not full_name.strip():
+        raise DomainError("Enter the person's full name", field="full_name")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise DomainError("An account with this e-mail address already exists", field="email")
+    user = User(email=email, full_name=full_name.strip(), organisation=organisation)
+    if password is not None:
+        s = settings or AuthSettings()
+        check_new_password(password, password, s)
+        set_password(user, password, s)
+    session.add(user)
+    session.flush()
+    for item in roles:
+        role, service = item if isinstance(item, tuple) else (item, None)
+        grant_role(session, user, role, service)
+    return user
+
+
+def grant_role(session: Session, user: User, role: Role, service: Service | None = None) -> RoleGrant:
+    if role is Role.SERVICE_LEAD and service is None:
+        raise DomainError("Choose the service this person leads", field="service")
+    if role not in (Role.SERVICE_LEAD, Role.HR):
+        service = None
+    if service is not None and service.organisation_id != user.organisation_id:
+        raise DomainError("That service belongs to another organisation", field="service")
+    for g in user.role_grants:
+        if g.role is role and g.service_id == (service.id if service else None):
+            return g
+    grant = RoleGrant(user=user, role=role, service=service)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def revoke_role(session: Session, grant: RoleGrant) -> None:
+    grant.user.role_grants.remove(grant)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise DomainError("You cannot deactivate your own account", field="active")
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+    session.flush()

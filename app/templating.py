@@ -1,0 +1,49 @@
+"""Template globals: the header's navigation for the roles a person holds, dates, the CSP nonce."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+
+from models import Role
+
+#: Each role's home page, in the order they appear in the header.
+ROLE_HOMES: tuple[tuple[Role, str, str], ...] = (
+    (Role.PRACTITIONER, "home.practitioner", "My portfolio"),
+    (Role.SUPERVISOR, "home.supervisor", "Supervisees"),
+    (Role.COURSE_TUTOR, "home.tutor", "Trainees"),
+    (Role.LINE_MANAGER, "home.line_manager", "My team"),
+    (Role.SERVICE_LEAD, "home.service_lead", "My service"),
+    (Role.HR, "home.hr", "HR"),
+    (Role.ADMIN, "home.admin", "Administration"),
+)
+
+
+def navigation() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for role, endpoint, text in ROLE_HOMES:
+        if current_user.has_role(role):
+            href = url_for(endpoint)
+            items.append({"href": href, "text": text, "current": request.path == href})
+    return items
+
+
+def format_date(value: dt.date | dt.datetime | None, fmt: str = "%-d %B %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc)
+        return value.strftime("%-d %B %Y, %H:%M UTC")
+    return value.strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = format_date
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"csp_nonce": g.get("csp_nonce", ""), "navigation_items": navigation(), "Role": Role}

@@ -1,0 +1,1 @@
+"""Frameworks, Agenda for Change pay and progression rules: pure Python, standard library only."""

@@ -1,0 +1,1 @@
+"""PDF, CSV/XLSX and SVG chart exports; no Flask."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; run them with `flask --app app db upgrade`, never with create_all()."""

@@ -1,0 +1,16 @@
+"""SQLAlchemy models and database helpers; importable without Flask."""
+from models.base import Base
+from models.organisation import Organisation, Service, Team
+from models.people import (LeaveOfAbsence, ProfessionalRegistration, RoleGrant, StaffProfile, User,
+                           WorkingPattern)
+from models.relationships import StaffRelationship
+from models.accounts import LoginThrottle, OutboxMail, PasswordResetToken
+from models.audit import AuditChainHead, AuditEvent
+from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
+
+__all__ = [
+    "AuditChainHead", "AuditEvent", "Base", "LeaveKind", "LeaveOfAbsence", "LoginThrottle", "Organisation",
+    "OutboxMail", "PasswordResetToken", "ProfessionalRegistration", "Regulator", "RelationshipKind", "Role",
+    "RoleGrant", "Service", "StaffProfile", "StaffRelationship", "SupervisionKind", "Team", "User",
+    "WorkingPattern",
+]
