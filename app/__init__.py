@@ -9,6 +9,7 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from app.config import load_config
+from app.templating import ProcessBytecodeCache
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | Path | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
         "autoescape": True,
         "loader": ChoiceLoader([FileSystemLoader(Path(app.root_path) / "templates"),
                                 PackageLoader("nhsuk_frontend_jinja")]),
+        "bytecode_cache": ProcessBytecodeCache(),
         "trim_blocks": True,
         "lstrip_blocks": True,
     }

@@ -92,7 +92,7 @@ users_cli = click.Group("users", help="Create accounts.")
               help="Repeat for several roles.")
 @click.option("--service", "service_name", default=None, help="Service for a service-lead or scoped HR role.")
 @click.option("--organisation", "organisation_name", default=None,
-              help="Organisation (default: the only one; created if the database has none).")
+              help="Organisation (default: the only one). On an empty database, names the one to create.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def users_create(email: str, full_name: str, roles: tuple[str, ...], service_name: str | None,
@@ -114,7 +114,7 @@ def users_create(email: str, full_name: str, roles: tuple[str, ...], service_nam
         session.commit()
     except DomainError as err:
         session.rollback()
-        _fail(f"{err.field + ': ' if err.field else ''}{err.message}")
+        _fail(err.message)
     finally:
         session.close()
     click.echo(f"Created {user.email} ({', '.join(roles) or 'no roles'}).")
@@ -123,10 +123,15 @@ def users_create(email: str, full_name: str, roles: tuple[str, ...], service_nam
 def _organisation(session: AuditedSession, name: str | None) -> Organisation:
     if name:
         org = session.scalar(select(Organisation).where(Organisation.name == name))
-        if org is None:
-            org = Organisation(name=name)
-            session.add(org)
-            session.flush()
+        if org is not None:
+            return org
+        existing = list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
+        if existing:
+            # A typo must not create a second Trust.
+            _fail(f"No organisation called {name!r}. Existing: {', '.join(existing)}")
+        org = Organisation(name=name)
+        session.add(org)
+        session.flush()
         return org
     orgs = list(session.scalars(select(Organisation).limit(2)))
     if len(orgs) > 1:

@@ -23,14 +23,18 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    # Zero or less would lock out every sign-in, end every session at once or refuse every upload.
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
 
 
 def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
@@ -60,7 +64,7 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_MINUTES": _int(env, "LOGIN_LOCKOUT_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int(env, "PASSWORD_RESET_HOURS", 24),
-        "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 12),
+        "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 12, minimum=8),
         #: "default" is argon2-cffi's RFC 9106 low-memory profile; tests use "cheapest".
         "ARGON2_PROFILE": env.get("ARGON2_PROFILE") or ("cheapest" if environment == "testing" else "default"),
         "SESSION_COOKIE_NAME": "waymark_session",

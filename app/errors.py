@@ -34,8 +34,11 @@ def init_app(app: Flask) -> None:
                      "Go back, reload the page and submit it again. Nothing was changed.")
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException) -> tuple[str, int]:
-        return _page(err.code or 500)
+    def http_error(err: HTTPException) -> tuple[str, int, dict[str, str]]:
+        body, code = _page(err.code or 500)
+        # Keep headers the protocol needs, such as Allow on a 405.
+        headers = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
+        return body, code, headers
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> tuple[str, int]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from models import Role
 
@@ -19,6 +21,20 @@ ROLE_HOMES: tuple[tuple[Role, str, str], ...] = (
     (Role.HR, "home.hr", "HR"),
     (Role.ADMIN, "home.admin", "Administration"),
 )
+
+
+class ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app built in this process (tests build hundreds)."""
+
+    _store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
 
 
 def navigation() -> list[dict[str, Any]]:

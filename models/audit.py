@@ -14,9 +14,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, Connection, ForeignKey, String, insert, inspect, select, update
+from sqlalchemy import JSON, BigInteger, Connection, ForeignKey, String, Table, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, IntPK, utcnow
@@ -102,7 +102,7 @@ def append_events(conn: Connection, events: Sequence[EventData], *, now: dt.date
     """Chain `events` after the current head inside the caller's transaction (a batch at once)."""
     if not events:
         return
-    head_t = AuditChainHead.__table__
+    head_t = cast(Table, AuditChainHead.__table__)
     # Taking the lock before reading is what stops two writers from forking the chain.
     conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=head_t.c.seq))
     row = conn.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1)).one_or_none()
@@ -120,7 +120,7 @@ def append_events(conn: Connection, events: Sequence[EventData], *, now: dt.date
             "after_digest": e.after_digest, "detail": e.detail, "prev_hash": prev, "hash": h,
         })
         prev = h
-    conn.execute(insert(AuditEvent.__table__), rows)
+    conn.execute(insert(cast(Table, AuditEvent.__table__)), rows)
     conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq, hash=prev))
 
 
@@ -165,8 +165,10 @@ def _changed_fields(obj: Base) -> list[str]:
 
 
 def _pk(obj: Base) -> str | None:
-    ident = inspect(obj).identity
-    if not ident:
+    insp = inspect(obj)
+    # During after_flush a new row has its primary key but not yet its identity key.
+    ident = insp.identity or insp.mapper.primary_key_from_instance(obj)
+    if not ident or any(v is None for v in ident):
         return None
     return ":".join(str(v) for v in ident)
 
@@ -236,7 +238,13 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     head = session.execute(select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == 1)).one_or_none()
     if head is None:
         return ChainReport(checked, False, None, "the chain head row is missing")
-    if head.seq != checked or head.hash != prev:
-        return ChainReport(checked, False, checked + 1 if head.seq > checked else head.seq,
+    if head.seq > checked:
+        return ChainReport(checked, False, checked + 1,
                            f"the chain head names event {head.seq} but the trail ends at event {checked} (events removed)")
+    if head.seq < checked:
+        return ChainReport(checked, False, head.seq + 1,
+                           f"the chain head names event {head.seq} but the trail goes on to event {checked} "
+                           "(events added outside the chain, or the head altered)")
+    if head.hash != prev:
+        return ChainReport(checked, False, head.seq, "the chain head's hash does not match the last event (altered)")
     return ChainReport(checked, True)

@@ -25,9 +25,12 @@ def check_database_url(url: str) -> str:
         ) from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseURLError(f"DATABASE_URL uses {parsed.get_backend_name()!r}; Waymark runs on sqlite or postgresql")
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+    if parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain "postgresql://" would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    elif parsed.drivername not in {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}:
+        raise DatabaseURLError(f"DATABASE_URL names the driver {parsed.drivername!r}; use sqlite:/// or "
+                               "postgresql:// (Waymark ships psycopg 3)")
     return url
 
 

@@ -6,8 +6,13 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
+def _strip(value: str | None) -> str | None:
+    """Pasted or autofilled addresses often carry spaces; the Email check would reject them."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[_strip], validators=[
         DataRequired("Enter your e-mail address"),
         Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
@@ -20,7 +25,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[_strip], validators=[
         DataRequired("Enter your e-mail address"),
         Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
 

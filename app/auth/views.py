@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from app.security import public, requires, signed_in
 from app.services import accounts
 from app.services.errors import DomainError
 from app.services.mail import SMTPSettings, send_mail
+from app.urls import external_url
 from models import User
 from models.audit import record
 
@@ -65,6 +67,7 @@ def login() -> str | Response:
             attach_error(form, err)
         else:
             session.commit()
+            flask_session.clear()  # nothing from before sign-in carries over into the signed-in session
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -112,7 +115,7 @@ def forgot_password() -> str | Response:
         user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
         if user is not None:
             token = accounts.issue_reset_token(session, user, settings())
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = external_url("auth.reset_password", token=token)
             hours = current_app.config["PASSWORD_RESET_HOURS"]
             send_mail(session, SMTPSettings.from_config(current_app.config), user.email,
                       "Reset your Waymark password",

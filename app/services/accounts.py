@@ -4,10 +4,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.services import passwords
@@ -29,17 +31,21 @@ class AuthSettings:
     @classmethod
     def from_config(cls, cfg: dict[str, object]) -> AuthSettings:
         return cls(
-            max_failures=int(cfg["LOGIN_MAX_FAILURES"]),  # type: ignore[call-overload]
-            lockout_minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"]),  # type: ignore[call-overload]
-            reset_hours=int(cfg["PASSWORD_RESET_HOURS"]),  # type: ignore[call-overload]
-            min_password_length=int(cfg["PASSWORD_MIN_LENGTH"]),  # type: ignore[call-overload]
+            max_failures=int(str(cfg["LOGIN_MAX_FAILURES"])),
+            lockout_minutes=int(str(cfg["LOGIN_LOCKOUT_MINUTES"])),
+            reset_hours=int(str(cfg["PASSWORD_RESET_HOURS"])),
+            min_password_length=int(str(cfg["PASSWORD_MIN_LENGTH"])),
             argon2_profile=str(cfg["ARGON2_PROFILE"]),
         )
 
 
 #: One message for every failed sign-in, so nobody can learn which e-mail addresses have accounts.
 LOGIN_FAILED = "Enter a correct e-mail address and password"
-LOCKED_OUT = "Too many failed attempts. Try again in {minutes} minutes, or reset your password."
+LOCKED_OUT = "Too many failed attempts. Try again in {minutes}, or reset your password."
+
+
+def _locked_out(minutes: int) -> DomainError:
+    return DomainError(LOCKED_OUT.format(minutes=f"{minutes} minute{'' if minutes == 1 else 's'}"), field="email")
 
 
 def normalise_email(email: str) -> str:
@@ -54,8 +60,13 @@ def _throttle(session: Session, email: str) -> LoginThrottle:
     key = _throttle_key(email)
     row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
     if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
+        # Two first failures for one address at once would both insert; the loser re-reads the winner's row.
+        try:
+            with session.begin_nested():
+                row = LoginThrottle(key=key, failures=0)
+                session.add(row)
+        except IntegrityError:
+            row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)).one()
     return row
 
 
@@ -67,8 +78,8 @@ def authenticate(session: Session, email: str, password: str, settings: AuthSett
     throttle = _throttle(session, email)
     if throttle.locked_until and throttle.locked_until > now:
         passwords.verify_password(None, password, settings.argon2_profile)  # same cost as a real try
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise DomainError(LOCKED_OUT.format(minutes=minutes), field="email")
+        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
+        raise _locked_out(minutes)
     user = session.scalar(select(User).where(User.email == email))
     ok = user is not None and user.active and passwords.verify_password(
         user.password_hash, password, settings.argon2_profile)
@@ -85,7 +96,7 @@ def authenticate(session: Session, email: str, password: str, settings: AuthSett
         record(session, "login_failed", "users", user.id if user else None,
                actor_id=None, detail={"locked": locked})
         if locked:
-            raise DomainError(LOCKED_OUT.format(minutes=settings.lockout_minutes), field="email")
+            raise _locked_out(settings.lockout_minutes)
         raise DomainError(LOGIN_FAILED, field="email")
     throttle.failures = 0
     throttle.locked_until = None
@@ -224,4 +235,8 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
     user.active = active
     if not active:
         user.session_token = new_session_token()
+        # A reset link issued before deactivation must not come back to life on reactivation.
+        for token in session.scalars(select(PasswordResetToken).where(
+                PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))):
+            token.used_at = utcnow()
     session.flush()

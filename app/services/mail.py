@@ -22,9 +22,13 @@ class SMTPSettings:
 
     @classmethod
     def from_config(cls, cfg: dict[str, object]) -> SMTPSettings:
-        return cls(server=cfg.get("MAIL_SERVER") or None, port=int(cfg.get("MAIL_PORT") or 587),  # type: ignore[call-overload]
-                   username=cfg.get("MAIL_USERNAME") or None, password=cfg.get("MAIL_PASSWORD") or None,  # type: ignore[arg-type]
-                   use_tls=bool(cfg.get("MAIL_USE_TLS")), sender=str(cfg.get("MAIL_FROM") or "waymark@localhost"))
+        def opt(name: str) -> str | None:
+            value = cfg.get(name)
+            return str(value) if value else None
+
+        return cls(server=opt("MAIL_SERVER"), port=int(str(cfg.get("MAIL_PORT") or 587)),
+                   username=opt("MAIL_USERNAME"), password=opt("MAIL_PASSWORD"),
+                   use_tls=bool(cfg.get("MAIL_USE_TLS")), sender=opt("MAIL_FROM") or "waymark@localhost")
 
 
 def send_mail(session: Session, smtp: SMTPSettings, to: str, subject: str, body: str) -> OutboxMail:

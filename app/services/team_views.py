@@ -5,14 +5,16 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (ProfessionalRegistration, RelationshipKind, Role, RoleGrant, Service, StaffProfile,
                     StaffRelationship, SupervisionKind, Team, User)
 
 
-def _current(on: dt.date) -> object:
+def _current(on: dt.date) -> ColumnElement[bool]:
     return and_(StaffRelationship.starts_on <= on,
                 or_(StaffRelationship.ends_on.is_(None), StaffRelationship.ends_on >= on))
 
@@ -37,7 +39,7 @@ def my_relationships(session: Session, junior: User, on: dt.date) -> list[StaffR
     ))
 
 
-def staff_in_scope(service_ids: Collection[int] | None, organisation_id: int) -> Select[tuple[User]]:
+def staff_in_scope(service_ids: Collection[int] | None, organisation_id: int) -> Select[Any]:
     """Active staff with a profile in the given services, or the whole organisation when None."""
     q = (select(User).join(StaffProfile, StaffProfile.user_id == User.id)
          .where(User.active.is_(True), User.organisation_id == organisation_id))
@@ -75,7 +77,7 @@ def cover_gaps(session: Session, service_ids: Collection[int] | None, organisati
     ids = base.with_only_columns(User.id).scalar_subquery()
     staff_count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
 
-    def has_current(kind: RelationshipKind) -> object:
+    def has_current(kind: RelationshipKind) -> ColumnElement[bool]:
         r = aliased(StaffRelationship)
         return exists().where(r.junior_id == User.id, r.kind == kind, r.starts_on <= on,
                               or_(r.ends_on.is_(None), r.ends_on >= on))
@@ -106,7 +108,8 @@ def services_with_team_counts(session: Session, service_ids: Collection[int]) ->
                                     .options(selectinload(Service.teams)).order_by(Service.name)))
     counts = dict(session.execute(
         select(StaffProfile.team_id, func.count()).join(User, User.id == StaffProfile.user_id)
-        .where(User.active.is_(True), StaffProfile.team_id.is_not(None)).group_by(StaffProfile.team_id)).all())
+        .join(Team, Team.id == StaffProfile.team_id)
+        .where(User.active.is_(True), Team.service_id.in_(list(service_ids))).group_by(StaffProfile.team_id)).all())
     return [(s, [(t, int(counts.get(t.id, 0))) for t in s.teams]) for s in services]
 
 
