@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from app.config import ConfigError
 from app.database import session_factory
@@ -148,15 +149,22 @@ def _organisation(session: AuditedSession, name: str | None) -> Organisation:
 @with_appcontext
 def demo_cmd(if_empty: bool) -> None:
     """Load the demo Talking Therapies service and print its sign-ins."""
-    from app.services.demo import DEMO_PASSWORD, load_demo
+    from app.services.demo import DEMO_PASSWORD, ORGANISATION, load_demo
 
     session = _session()
     try:
         if session.scalar(select(func.count()).select_from(User)):
-            if if_empty:
-                click.echo("The database already has accounts; demo not loaded.")
-                return
-            _fail("The database already has accounts; the demo loads only into an empty database.")
+            if not if_empty:
+                _fail("The database already has accounts; the demo loads only into an empty database.")
+            click.echo("The database already has accounts; demo not loaded.")
+            demo_users = list(session.scalars(
+                select(User).join(Organisation).where(Organisation.name == ORGANISATION, User.active.is_(True))
+                .options(selectinload(User.role_grants)).order_by(User.id)))
+            if demo_users:
+                click.echo(f"Demo sign-ins (password {DEMO_PASSWORD} unless it has been changed):")
+                for user in demo_users:
+                    click.echo(f"{user.email}  {DEMO_PASSWORD}  {', '.join(g.role.label for g in user.role_grants)}")
+            return
         users = load_demo(session, accounts.AuthSettings.from_config(current_app.config))
         session.commit()
     finally:

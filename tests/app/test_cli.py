@@ -196,6 +196,10 @@ def test_demo_refuses_a_second_load_but_if_empty_exits_quietly(cli, fresh):
     assert quiet.exit_code == 0, quiet.output
     assert "demo not loaded" in quiet.output
     assert fresh.scalar(select(func.count()).select_from(User)) == count
+    # `make run` runs this on every start, so the demo sign-ins are printed again.
+    login_lines = [line for line in quiet.output.splitlines() if line.startswith(tuple("abcdefghijklmnopqrstuvwxyz"))
+                   and DEMO_PASSWORD in line]
+    assert len(login_lines) == count
 
 
 def test_demo_if_empty_loads_into_an_empty_database(cli, fresh):
