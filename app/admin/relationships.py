@@ -99,7 +99,7 @@ def relationship_new() -> Page:
     people = rules.people_in_scope(session, current_user)
     form = RelationshipForm()
     form.junior_id.choices = person_choices(people, blank="Choose a person")
-    form.senior_id.choices = person_choices(rules.eligible_seniors(people), blank="Choose a person",
+    form.senior_id.choices = person_choices(rules.eligible_seniors(session, current_user), blank="Choose a person",
                                             roles=tuple(rules.SENIOR_ROLE.values()))
     if not form.is_submitted():
         prefill = _visible_person(session, request.args.get("person", type=int))

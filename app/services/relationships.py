@@ -15,10 +15,10 @@ import math
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.services.access import can_manage_relationship_of, hr_covers
+from app.services.access import can_manage_relationship_of, hr_covers, service_id_of
 from app.services.errors import DomainError, NotPermitted
 from app.services.team_views import hr_service_scope, staff_in_scope
-from models import RelationshipKind, Role, StaffProfile, StaffRelationship, SupervisionKind, Team, User
+from models import RelationshipKind, Role, RoleGrant, StaffProfile, StaffRelationship, SupervisionKind, Team, User
 
 #: The role a senior must hold for each kind of relationship.
 SENIOR_ROLE = {
@@ -66,8 +66,23 @@ def people_in_scope(session: Session, actor: User) -> list[User]:
     return list(session.scalars(q.order_by(User.full_name, User.id)))
 
 
-def eligible_seniors(people: list[User]) -> list[User]:
-    return [p for p in people if p.roles & SENIOR_ROLES]
+def eligible_seniors(session: Session, actor: User) -> list[User]:
+    """Supervisors, line managers and tutors the actor may pair with their staff.
+
+    Besides the staff in scope, people with no team (a university course tutor, an outside
+    supervisor) can be chosen by any HR officer, since they belong to no service.
+    """
+    scope = scope_of(actor)
+    q = (select(User).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+         .outerjoin(Team, StaffProfile.team_id == Team.id)
+         .where(User.organisation_id == actor.organisation_id, User.active.is_(True),
+                User.role_grants.any(RoleGrant.role.in_(list(SENIOR_ROLES))))
+         .options(selectinload(User.role_grants)))
+    if scope is not None:
+        q = q.where(or_(Team.service_id.in_(scope), Team.id.is_(None)))
+    if not actor.has_role(Role.ADMIN):
+        q = q.where(User.id != actor.id)
+    return list(session.scalars(q.order_by(User.full_name, User.id)))
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -80,7 +95,7 @@ def _check_actor(session: Session, actor: User, senior: User, junior: User) -> N
     if actor.id == senior.id:
         raise NotPermitted("You cannot record your own relationships. Ask another HR officer or an administrator",
                            field="senior_id")
-    if not hr_covers(session, actor, senior):
+    if not (hr_covers(session, actor, senior) or service_id_of(session, senior) is None):
         raise NotPermitted("You cannot record relationships for this person", field="senior_id")
 
 

@@ -251,8 +251,17 @@ def test_people_in_scope_leave_out_the_actor_and_staff_of_other_services(session
     people = rules.people_in_scope(session, trust.hr_a)
     assert trust.practitioner in people and trust.supervisor in people
     assert trust.hr_a not in people and trust.practitioner_b not in people
-    assert rules.eligible_seniors(people) == sorted([trust.supervisor, trust.manager, trust.tutor],
-                                                   key=lambda u: (u.full_name, u.id))
+    assert rules.eligible_seniors(session, trust.hr_a) == sorted([trust.supervisor, trust.manager, trust.tutor],
+                                                                key=lambda u: (u.full_name, u.id))
+
+
+def test_a_university_tutor_with_no_team_can_be_chosen_and_paired_by_scoped_hr(session, trust):
+    outside_tutor = make_user(session, roles=(Role.COURSE_TUTOR,), organisation=trust.admin.organisation,
+                              profile=False)
+    assert outside_tutor in rules.eligible_seniors(session, trust.hr_a)
+    assert outside_tutor in rules.eligible_seniors(session, trust.admin)
+    rel = create(session, trust.hr_a, outside_tutor, trust.practitioner, kind=TUTORING)
+    assert rel.senior_id == outside_tutor.id
 
 
 # --- changing dates and ending -----------------------------------------------------------------
