@@ -55,9 +55,14 @@ class Context:
 class Rule(Protocol):
     """A parsed requirement: parameters validated when the pathway file loads, evaluated many times."""
 
-    id: str
-    title: str
-    source: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
 
     def evaluate(self, snapshot: Snapshot, context: Context) -> RequirementResult: ...
 

@@ -6,11 +6,12 @@ from models.people import (LeaveOfAbsence, ProfessionalRegistration, RoleGrant, 
 from models.relationships import StaffRelationship
 from models.accounts import LoginThrottle, OutboxMail, PasswordResetToken
 from models.audit import AuditChainHead, AuditEvent
+from models.reference_data import ReferenceDataVersion
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 
 __all__ = [
     "AuditChainHead", "AuditEvent", "Base", "LeaveKind", "LeaveOfAbsence", "LoginThrottle", "Organisation",
-    "OutboxMail", "PasswordResetToken", "ProfessionalRegistration", "Regulator", "RelationshipKind", "Role",
-    "RoleGrant", "Service", "StaffProfile", "StaffRelationship", "SupervisionKind", "Team", "User",
-    "WorkingPattern",
+    "OutboxMail", "PasswordResetToken", "ProfessionalRegistration", "ReferenceDataVersion", "Regulator",
+    "RelationshipKind", "Role", "RoleGrant", "Service", "StaffProfile", "StaffRelationship", "SupervisionKind",
+    "Team", "User", "WorkingPattern",
 ]

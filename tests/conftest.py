@@ -210,3 +210,13 @@ def login_as(client: Client) -> Callable[..., Any]:
         return response
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_data_cache() -> Iterator[None]:
+    """Each test's database starts empty, so no catalogue built from an earlier test's rows may linger."""
+    from models.reference_data import forget_cached_catalogues
+
+    forget_cached_catalogues()
+    yield
+    forget_cached_catalogues()

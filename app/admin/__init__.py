@@ -4,4 +4,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module adds its routes to `bp`.
-from app.admin import accounts, records, relationships, structure  # noqa: E402,F401
+from app.admin import accounts, records, reference_data, relationships, structure  # noqa: E402,F401
