@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from competences.datafile import Meta, RawFile, Reader
+from competences.levels import DEFAULT_LEVEL_RULE, LEVEL_RULES
 
 STRUCTURES = ("criteria", "competences", "levelled")
 
@@ -103,6 +104,8 @@ class Framework:
     levels: tuple[Level, ...]
     statement_components: tuple[StatementComponent, ...] = ()
     notes: str = ""
+    #: For levelled frameworks: how the current level is chosen from many ratings (competences.levels).
+    level_rule: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +248,13 @@ def parse_framework(raw: RawFile) -> Framework:
     _only(body, ("framework", "evidence_types", "evidence_rules", "self_statement_components", "levels", "groups",
                  "variants"))
     head = _table(body, "framework")
-    _only(head, ("structure", "notes"))
+    _only(head, ("structure", "notes", "level_rule"))
     structure: str = head.str("structure", choices=STRUCTURES)
+    level_rule = head.str("level_rule", required=False, choices=tuple(LEVEL_RULES))
+    if level_rule is not None and structure != "levelled":
+        raise head.fail("only a levelled framework has a level rule", "level_rule")
+    if structure == "levelled" and level_rule is None:
+        level_rule = DEFAULT_LEVEL_RULE
     levels = _levels(body, "levels")
 
     evidence_types = []
@@ -332,7 +340,7 @@ def parse_framework(raw: RawFile) -> Framework:
 
     return Framework(meta=raw.meta, structure=structure, groups=tuple(groups), evidence_types=tuple(evidence_types),
                      variants=tuple(variants), levels=levels, statement_components=tuple(components),
-                     notes=head.str("notes", required=False) or "")
+                     notes=head.str("notes", required=False) or "", level_rule=level_rule)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -395,3 +396,12 @@ def test_ctsr_total_is_the_sum_and_passing_is_monotonic_in_every_item(
         better = {**rated, raised: rated[raised] + 1}
         assert passed(CTSR, better, mark) >= passed(CTSR, rated, mark)
         assert passed(CTSR, better) >= passed(CTSR, rated)
+
+
+def test_a_level_rule_on_a_framework_without_levels_is_refused():
+    from competences.catalogue import parse
+    from competences.datafile import DataFileError
+    text = (Path(__file__).parents[2] / "competences" / "data" / "framework_ksa.toml").read_text()
+    text = text.replace("[framework]\n", '[framework]\nlevel_rule = "latest_agreed"\n', 1)
+    with pytest.raises(DataFileError, match="only a levelled framework has a level rule"):
+        parse(text, "ksa-bad.toml")
