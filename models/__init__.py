@@ -7,9 +7,14 @@ from models.relationships import StaffRelationship
 from models.accounts import LoginThrottle, OutboxMail, PasswordResetToken
 from models.audit import AuditChainHead, AuditEvent
 from models.reference_data import ReferenceDataVersion
+from models.portfolio import (ClinicalCase, ClinicalContact, CpdActivity, NmcFeedback, NmcPracticeHours,
+                              NmcReflectiveAccount, NmcReflectiveDiscussion, SupervisionCaseMinutes,
+                              SupervisionSession)
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 
 __all__ = [
+    "ClinicalCase", "ClinicalContact", "CpdActivity", "NmcFeedback", "NmcPracticeHours", "NmcReflectiveAccount",
+    "NmcReflectiveDiscussion", "SupervisionCaseMinutes", "SupervisionSession",
     "AuditChainHead", "AuditEvent", "Base", "LeaveKind", "LeaveOfAbsence", "LoginThrottle", "Organisation",
     "OutboxMail", "PasswordResetToken", "ProfessionalRegistration", "ReferenceDataVersion", "Regulator",
     "RelationshipKind", "Role", "RoleGrant", "Service", "StaffProfile", "StaffRelationship", "SupervisionKind",

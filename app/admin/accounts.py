@@ -16,7 +16,7 @@ from app.admin import bp
 from app.admin.account_forms import (AccountForm, AccountSearchForm, ActiveForm, AddRoleForm, EndLeaveForm,
                                      LeaveForm, ProfileForm, RegistrationForm, WorkingPatternForm, service_choices,
                                      team_choices)
-from app.admin.records import page_number, paginate
+from app.pagination import page_number, paginate
 from app.database import db
 from app.forms import attach_error
 from app.security import ensure, requires

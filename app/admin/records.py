@@ -1,62 +1,24 @@
 """The service's own records for administrators: the outgoing-mail outbox and the audit trail."""
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from app.admin import bp
+from app.pagination import page_number, paginate
 from app.database import db
 from app.security import ensure, requires
 from app.services.access import can_read_outbox, can_view_audit_trail
 from models import AuditEvent, OutboxMail, User
 from models.audit import verify_chain
 
-T = TypeVar("T")
 
 OUTBOX_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
-
-
-@dataclasses.dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a listing, with what the pager needs to link to its neighbours."""
-
-    items: list[T]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def page_number() -> int:
-    """The ?page= argument; anything unusable means the first page."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
-
-
-def paginate(session: Session, stmt: Select[Unpack[tuple[Any, ...]]], number: int, per_page: int, *, rows: bool = False) -> Page[Any]:
-    """Count, then fetch one page of `stmt` (which must be ordered); a page past the end shows the last one."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    number = min(number, max(1, -(-total // per_page)))
-    limited = stmt.limit(per_page).offset((number - 1) * per_page)
-    items = list(session.execute(limited).all() if rows else session.scalars(limited))
-    return Page(items=items, number=number, per_page=per_page, total=total)
 
 
 # --- outbox ------------------------------------------------------------------------------------

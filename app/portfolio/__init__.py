@@ -1,0 +1,11 @@
+"""A practitioner's logs (CPD, supervision, clinical activity, NMC evidence) and their readiness dashboard.
+
+URLs name the person (/people/<id>/…), so a supervisor opens a supervisee's logs the same way
+the person opens their own; the person alone may change them.
+"""
+from flask import Blueprint
+
+bp = Blueprint("portfolio", __name__, url_prefix="/people/<int:user_id>")
+
+# Each module adds its routes to `bp`.
+from app.portfolio import cpd, clinical, dashboard, nmc, supervision  # noqa: E402,F401

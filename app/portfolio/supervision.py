@@ -1,0 +1,2 @@
+"""Portfolio pages (being written)."""
+from app.portfolio import bp  # noqa: F401
