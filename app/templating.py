@@ -57,8 +57,17 @@ def format_date(value: dt.date | dt.datetime | None, fmt: str = "%-d %B %Y") -> 
     return value.strftime(fmt)
 
 
+def duration(minutes: int | None) -> str:
+    """90 → "1 h 30 min"; 60 → "1 h"; 45 → "45 min": every log shows time the same way."""
+    if minutes is None:
+        return ""
+    hours, mins = divmod(int(minutes), 60)
+    return " ".join([f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)) or "0 min"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["duration"] = duration
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -177,18 +177,23 @@ def _type_name(obj: Base) -> str:
     return str(type(obj).__tablename__)
 
 
-def changes_as_events(session: Session) -> list[EventData]:
+def changes_as_events(session: Session, flush_context: Any = None) -> list[EventData]:
+    """Create, update and delete events for this flush; rows removed as orphans count as deletes."""
     actor = session.info.get("actor_id")
+    deleted = set(session.deleted)
+    if flush_context is not None:
+        # delete-orphan cascades are decided inside the flush, so they are not in session.deleted.
+        deleted |= {st.obj() for st in flush_context.states if flush_context.is_deleted(st) and st.obj() is not None}
     events: list[EventData] = []
     for obj in _sorted(session.new):
         events.append(EventData("create", _type_name(obj), _pk(obj), actor, None,
                                 digest(_state(obj, before=False))))
     for obj in _sorted(session.dirty):
-        if not session.is_modified(obj, include_collections=False):
+        if obj in deleted or not session.is_modified(obj, include_collections=False):
             continue
         events.append(EventData("update", _type_name(obj), _pk(obj), actor, digest(_state(obj, before=True)),
                                 digest(_state(obj, before=False)), {"fields": _changed_fields(obj)}))
-    for obj in _sorted(session.deleted):
+    for obj in _sorted(deleted):
         events.append(EventData("delete", _type_name(obj), _pk(obj), actor, digest(_state(obj, before=True)), None))
     return events
 
@@ -199,8 +204,8 @@ def _sorted(objs: Iterable[object]) -> list[Base]:
     return sorted(audited, key=lambda o: (_type_name(o), _pk(o) or ""))  # type: ignore[arg-type]
 
 
-def after_flush(session: Session, _flush_context: object) -> None:
-    events = changes_as_events(session)
+def after_flush(session: Session, flush_context: Any) -> None:
+    events = changes_as_events(session, flush_context)
     if events:
         append_events(session.connection(), events)
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.services.accounts import AuthSettings, create_user
+from app.services.demo_portfolio import load_demo_portfolio
 from models import (LeaveKind, LeaveOfAbsence, Organisation, ProfessionalRegistration, Regulator, RelationshipKind,
                     Role, Service, StaffProfile, StaffRelationship, SupervisionKind, Team, User, WorkingPattern)
 from models.audit import record
@@ -208,6 +209,7 @@ def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None
         session.add(StaffRelationship(kind=kind, supervision_kind=supervision_kind, senior=users[senior],
                                       junior=users[junior], starts_on=starts_on, ends_on=ends_on))
     session.flush()
+    load_demo_portfolio(session, users, today=today)
     record(session, "demo_loaded", "organisations", org.id, detail={"accounts": len(logins)})
     return logins
 

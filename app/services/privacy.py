@@ -13,7 +13,8 @@ from competences.identifiers import find_nhs_numbers
 POSTCODE = re.compile(r"\b(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 FULL_DATE = re.compile(
-    rf"\b(\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](19|20)\d{{2}}|(19|20)\d{{2}}-\d{{2}}-\d{{2}}|\d{{1,2}}(st|nd|rd|th)? ({_MONTHS})[a-z]* (19|20)\d{{2}})\b",
+    # Digit lookarounds rather than word boundaries, so "NTT_12.03.1985" or "C12.03.1985" is caught too.
+    rf"(?<!\d)(\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](19|20)\d{{2}}|(19|20)\d{{2}}-\d{{2}}-\d{{2}}|\d{{1,2}}(st|nd|rd|th)? ({_MONTHS})[a-z]* (19|20)\d{{2}})(?!\d)",
     re.IGNORECASE)
 DOB_CUE = re.compile(r"\b(d\.?o\.?b\.?|date of birth|born)\b", re.IGNORECASE)
 

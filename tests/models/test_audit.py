@@ -409,3 +409,26 @@ def test_make_user_is_audited_too(session):
     assert {"organisations", "users", "role_grants", "staff_profiles", "working_patterns"} <= {
         e.object_type for e in _events(session)}
     assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_child_row_removed_as_an_orphan_is_recorded_as_a_delete(app):
+    import datetime as dt
+
+    from models import AuditEvent, Organisation, SupervisionCaseMinutes, SupervisionKind, SupervisionSession, User
+
+    sessions = app.extensions["waymark.sessions"]
+    with sessions() as s:
+        org = Organisation(name="Orphan Trust")
+        person = User(email="orphan@example.org", full_name="Orphan Test", organisation=org)
+        entry = SupervisionSession(supervisee=person, occurred_on=dt.date(2026, 1, 5), minutes=60,
+                                   kind=SupervisionKind.CLINICAL, outside_supervisor_name="Dr Outside")
+        entry.cases.append(SupervisionCaseMinutes(case_ref="NTT-1", minutes=20))
+        s.add(entry)
+        s.commit()
+        child_id = entry.cases[0].id
+        entry.cases.clear()
+        s.commit()
+        actions = [e.action for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "supervision_case_minutes",
+                                     AuditEvent.object_id == str(child_id)).order_by(AuditEvent.seq))]
+    assert actions == ["create", "delete"]
