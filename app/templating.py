@@ -9,6 +9,7 @@ from flask_login import current_user
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
+from competences.rules import minutes_text
 from models import Role
 
 #: Each role's home page, in the order they appear in the header.
@@ -58,16 +59,14 @@ def format_date(value: dt.date | dt.datetime | None, fmt: str = "%-d %B %Y") -> 
 
 
 def duration(minutes: int | None) -> str:
-    """90 → "1 h 30 min"; 60 → "1 h"; 45 → "45 min": every log shows time the same way."""
-    if minutes is None:
-        return ""
-    hours, mins = divmod(int(minutes), 60)
-    return " ".join([f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)) or "0 min"
+    """90 → "1 h 30 min": every page shows time as the readiness reports do."""
+    return "" if minutes is None else minutes_text(int(minutes))
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["duration"] = duration
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.database import db
+from app.portfolio.dashboard import log_links
 from app.security import requires, signed_in
 from app.services import team_views
 from app.services.access import has_any_role
@@ -53,7 +54,8 @@ def practitioner() -> str:
     horizon = today() + dt.timedelta(days=60)
     due = [r for r in (profile.registrations if profile else []) if r.renewal_due_on and r.renewal_due_on <= horizon]
     return render_template("home/practitioner.html", profile=profile, relationships=relationships,
-                           has_supervision=has_supervision, registrations_due=due, today=today())
+                           has_supervision=has_supervision, registrations_due=due, today=today(),
+                           logs=log_links(current_user))
 
 
 def _looked_after(kind: RelationshipKind, template: str, title: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.database import db
+from app.portfolio.dashboard import readiness_panel
 from app.security import ensure, requires, signed_in
 from app.services.access import can_manage_relationship_of, can_view_person
 from models import StaffProfile, StaffRelationship, User
@@ -32,5 +33,5 @@ def profile(user_id: int) -> str:
         select(StaffRelationship).where(StaffRelationship.junior_id == person.id)
         .options(selectinload(StaffRelationship.senior)).order_by(StaffRelationship.starts_on.desc())))
     return render_template("people/profile.html", person=person, profile=person.profile, today=today,
-                           relationships=relationships,
+                           relationships=relationships, panel=readiness_panel(person),
                            can_manage=can_manage_relationship_of(session, current_user, person))

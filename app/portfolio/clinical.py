@@ -25,7 +25,6 @@ from app.services import clinical_log, logs
 from app.services.errors import DomainError
 from app.templating import format_date
 from competences.outcomes import Outcome, OutcomeMeasures
-from competences.rules import minutes_text
 from models import ClinicalCase, ClinicalContact, User
 from models.reference_data import catalogue_for
 
@@ -265,7 +264,7 @@ def contacts(user_id: int) -> tuple[str, int]:
     page = paginate(session, _filtered_contacts(person, form, valid, deleted), page_number(), PER_PAGE)
     return render_template(
         "portfolio/contacts_list.html", person=person, form=form, page=page, deleted=deleted,
-        totals=clinical_log.weekly_contact_totals(session, person, today()), duration=minutes_text,
+        totals=clinical_log.weekly_contact_totals(session, person, today()),
         formats=clinical_log.FORMATS, filters=_filters(("start", "end", "step", "format", "sort"), valid),
         can_change=may_change(person), log=clinical_log), \
         200 if valid else 400

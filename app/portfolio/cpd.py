@@ -31,14 +31,8 @@ SORTS = {
 }
 
 
-def duration(minutes: int) -> str:
-    """90 → "1 h 30 min"; 60 → "1 h"; 45 → "45 min"."""
-    hours, mins = divmod(minutes, 60)
-    return " ".join([f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)) or "0 min"
-
-
 def _render(template: str, person: User, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, person=person, can_change=may_change(person), duration=duration,
+    return render_template(template, person=person, can_change=may_change(person),
                            categories=cpd_service.CATEGORIES, **context), status
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
 from app.database import db
@@ -33,11 +33,6 @@ LOGS = (
 
 
 @bp.app_template_global()
-def has_endpoint(name: str) -> bool:
-    """Whether a page exists, so a link to a log being written elsewhere is shown only once it does."""
-    return name in current_app.view_functions
-
-
 @dataclasses.dataclass(frozen=True)
 class ReadinessPanel:
     #: The dashboard's URL for those who may read the logs; None for statuses-only viewers.
@@ -45,7 +40,6 @@ class ReadinessPanel:
     rows: tuple[readiness.SummaryRow, ...] = ()
 
 
-@bp.app_template_global()
 def readiness_panel(person: User) -> ReadinessPanel | None:
     """What a profile page shows about readiness to the signed-in user (None: nothing)."""
     session, day = db(), today()
@@ -61,7 +55,7 @@ def log_links(person: User) -> list[tuple[str, str]]:
     """(URL, text) of each log that exists; the NMC log only for NMC registrants."""
     nurse = person.profile is not None and any(r.regulator is Regulator.NMC for r in person.profile.registrations)
     return [(url_for(endpoint, user_id=person.id), text) for endpoint, text in LOGS
-            if has_endpoint(endpoint) and (endpoint != "portfolio.nmc" or nurse)]
+            if endpoint != "portfolio.nmc" or nurse]
 
 
 @bp.route("/dashboard")
