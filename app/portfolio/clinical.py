@@ -208,7 +208,8 @@ def case_delete(user_id: int, case_id: int) -> Response:
     logs.soft_delete(db(), case)
     db().commit()
     # The list shows flashes of this category with an Undo button that restores the case.
-    flash(f"Case {case.case_ref} has been deleted.", f"undo:{case.id}")
+    flash(f"Case {case.case_ref} has been deleted.",
+          "undo:" + url_for("portfolio.case_undo", user_id=person.id, case_id=case.id))
     return redirect(url_for("portfolio.cases", user_id=person.id))
 
 
@@ -335,7 +336,7 @@ def contact_delete(user_id: int, contact_id: int) -> Response:
     db().commit()
     what = "contact" if contact.count == 1 else f"{contact.count} contacts"
     flash(f"The {what} of {_when(contact)} {'has' if contact.count == 1 else 'have'} been deleted.",
-          f"undo:{contact.id}")
+          "undo:" + url_for("portfolio.contact_undo", user_id=person.id, contact_id=contact.id))
     return redirect(url_for("portfolio.contacts", user_id=person.id))
 
 

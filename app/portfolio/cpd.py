@@ -136,7 +136,8 @@ def cpd_delete(user_id: int, entry_id: int) -> Response:
     else:
         db().commit()
         # The list shows flashes of this category with an Undo button that restores the entry.
-        flash(f"CPD activity “{entry.title}” deleted.", f"undo:{entry.id}")
+        flash(f"CPD activity “{entry.title}” deleted.",
+              "undo:" + url_for("portfolio.cpd_undo", user_id=person.id, entry_id=entry.id))
     return redirect(url_for("portfolio.cpd", user_id=person.id))
 
 
