@@ -23,6 +23,9 @@ Status = Literal["ready", "not_ready", "cannot_tell"]
 NOT_APPLICABLE_UNIT = "not applicable"
 
 
+#: Readiness further ahead than this at the current rate is reported as "not within N years", not as a date.
+EXPECTED_HORIZON_YEARS = 10
+
 @dataclasses.dataclass(frozen=True)
 class ReadinessReport:
     pathway_id: str
@@ -94,7 +97,15 @@ def _titles(results: list[RequirementResult]) -> str:
     return "; ".join(r.title for r in results)
 
 
-def _summary(status: Status, applicable: list[RequirementResult], expected: dt.date | None) -> str:
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _summary(status: Status, applicable: list[RequirementResult], expected: dt.date | None, *,
+             beyond_horizon: bool = False) -> str:
     total = len(applicable)
     unmet = [r for r in applicable if r.met is False]
     unknown = [r for r in applicable if r.met is None]
@@ -110,6 +121,8 @@ def _summary(status: Status, applicable: list[RequirementResult], expected: dt.d
         text += f" {len(unknown)} more cannot be judged yet ({_titles(unknown)})."
     if expected is not None:
         text += f" At the current rate, expected to be ready on {expected.day} {expected:%B %Y}."
+    elif beyond_horizon:
+        text += f" At the current rate, not within {EXPECTED_HORIZON_YEARS} years."
     return text
 
 
@@ -142,8 +155,12 @@ def evaluate(pathway: Pathway, snapshot: Snapshot, catalogue: Any,
     status: Status = "ready" if not_met == 0 and unknown == 0 else "cannot_tell" if not_met == 0 else "not_ready"
     dates = [r.expected_on for r in applicable if r.met is False]
     expected = None
+    beyond_horizon = False
     if status == "not_ready" and unknown == 0 and all(d is not None for d in dates):
         expected = max(d for d in dates if d is not None)
+        # A trickle of evidence extrapolates to dates nobody can plan by; say so instead of naming one.
+        if expected > _add_years(snapshot.today, EXPECTED_HORIZON_YEARS):
+            expected, beyond_horizon = None, True
     return ReadinessReport(
         pathway_id=pathway.meta.id,
         pathway_version=pathway.meta.version,
@@ -155,7 +172,7 @@ def evaluate(pathway: Pathway, snapshot: Snapshot, catalogue: Any,
         unknown=unknown,
         status=status,
         expected_ready_on=expected,
-        summary=_summary(status, applicable, expected),
+        summary=_summary(status, applicable, expected, beyond_horizon=beyond_horizon),
         not_applicable=tuple(not_applicable),
         settings=merged,
         uncertain=pathway.meta.uncertain,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from competences.engine import EXPECTED_HORIZON_YEARS as ENGINE_HORIZON_YEARS
 from competences.engine import NOT_APPLICABLE_UNIT, ReadinessReport, evaluate
 from competences.evidence import Snapshot
 from competences.pathways import Pathway
@@ -45,8 +46,8 @@ LOG_ENDPOINTS = {
     "contacts": "portfolio.contacts",
 }
 
-#: Expected dates further ahead than this are shown as "not within 10 years at the current rate".
-EXPECTED_HORIZON_YEARS = 10
+#: Requirement dates further ahead than this are shown as "not within 10 years"; the engine applies the same to pathways.
+EXPECTED_HORIZON_YEARS = ENGINE_HORIZON_YEARS
 
 STATUS_TEXT = {"ready": "Ready", "not_ready": "Not yet", "cannot_tell": "Cannot tell yet"}
 STATUS_COLOUR = {"ready": "green", "not_ready": "orange", "cannot_tell": "grey"}

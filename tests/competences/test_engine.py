@@ -226,3 +226,13 @@ def test_a_course_setting_sets_how_many_passing_ctsr_recordings_are_needed(catal
     result = report.result("ctsr-passes")
     assert (result.have, result.need) == (3, passes_required or 3)
     assert report.status == status
+
+
+def test_a_pathway_further_off_than_the_horizon_gets_no_date_but_says_so(test_pathway, catalogue, monkeypatch):
+    # Same evidence as above (ready on 15 June 2026, a year off); with a horizon of 0 years that is too far to name.
+    import competences.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "EXPECTED_HORIZON_YEARS", 0)
+    report = evaluate(test_pathway, person(FOUR[0], FOUR[2], FOUR[3]), catalogue)
+    assert report.expected_ready_on is None
+    assert report.summary.endswith("At the current rate, not within 0 years.")
