@@ -10,9 +10,15 @@ from models.reference_data import ReferenceDataVersion
 from models.portfolio import (ClinicalCase, ClinicalContact, CpdActivity, NmcFeedback, NmcPracticeHours,
                               NmcReflectiveAccount, NmcReflectiveDiscussion, SupervisionCaseMinutes,
                               SupervisionSession)
+from models.evidence import CaseEvidence, CpdEvidence, EvidenceItem, StoredFile
+from models.claims import ClaimEvidence, ClaimStatusChange, CompetenceClaim
+import models.ksa  # noqa: F401  (tables for the metadata)
+import models.training  # noqa: F401
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 
 __all__ = [
+    "CaseEvidence", "ClaimEvidence", "ClaimStatusChange", "CompetenceClaim", "CpdEvidence", "EvidenceItem",
+    "StoredFile",
     "ClinicalCase", "ClinicalContact", "CpdActivity", "NmcFeedback", "NmcPracticeHours", "NmcReflectiveAccount",
     "NmcReflectiveDiscussion", "SupervisionCaseMinutes", "SupervisionSession",
     "AuditChainHead", "AuditEvent", "Base", "LeaveKind", "LeaveOfAbsence", "LoginThrottle", "Organisation",

@@ -8,4 +8,5 @@ from flask import Blueprint
 bp = Blueprint("portfolio", __name__, url_prefix="/people/<int:user_id>")
 
 # Each module adds its routes to `bp`.
-from app.portfolio import cpd, clinical, dashboard, nmc, supervision  # noqa: E402,F401
+from app.portfolio import (claims, clinical, cpd, credentials, dashboard, evidence, ksa, nmc, ratings,  # noqa: E402,F401
+                           supervision, training)
