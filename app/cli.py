@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
-from app.config import ConfigError
+from app.config import ConfigError, evidence_dir
 from app.database import session_factory
 from app.services import accounts
 from app.services.errors import DomainError
@@ -165,7 +165,8 @@ def demo_cmd(if_empty: bool) -> None:
                 for user in demo_users:
                     click.echo(f"{user.email}  {DEMO_PASSWORD}  {', '.join(g.role.label for g in user.role_grants)}")
             return
-        users = load_demo(session, accounts.AuthSettings.from_config(current_app.config))
+        config = current_app.config
+        users = load_demo(session, accounts.AuthSettings.from_config(config), evidence_dir=evidence_dir(config))
         session.commit()
     finally:
         session.close()
@@ -195,8 +196,43 @@ def audit_verify() -> None:
           f"{report.checked} events before it verified.")
 
 
+# --- credentials -------------------------------------------------------------------------------
+
+credentials_cli = click.Group("credentials", help="Accreditations, registrations and qualifications.")
+
+
+@credentials_cli.command("remind")
+@click.option("--today", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD); default: today.")
+@with_appcontext
+def credentials_remind(on: Any) -> None:
+    """Queue a reminder e-mail to each person whose declaration, lapse or expiry reminder date has come.
+
+    Each reminder is sent once per credential and date, so running this daily (or twice) is safe.
+    """
+    import datetime as dt
+
+    from app.services.credentials import send_reminders
+    from app.services.mail import SMTPSettings
+
+    today = on.date() if on is not None else dt.date.today()
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    adapter = current_app.url_map.bind("localhost")
+
+    def link(user_id: int) -> str:
+        return base + adapter.build("portfolio.credentials", {"user_id": user_id})
+
+    session = _session()
+    try:
+        sent = send_reminders(session, SMTPSettings.from_config(current_app.config), today, link)
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{sent} credential reminder{'' if sent == 1 else 's'} sent.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (db_cli, users_cli, demo_cmd, audit_cli):
+    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli):
         app.cli.add_command(command)
 
 

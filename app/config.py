@@ -53,6 +53,9 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "SECRET_KEY": env.get("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'waymark.db'}",
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
+        #: Where evidence files are stored by SHA-256; unset means UPLOAD_DIR/evidence (app.portfolio.evidence).
+        "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or None,
+        "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 587),
@@ -75,10 +78,13 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 10) * 3600,
         "WTF_CSRF_TIME_LIMIT": _int(env, "CSRF_HOURS", 8) * 3600,
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 10) * 1024 * 1024 + 64 * 1024,
         "NHSUK_DIST": env.get("NHSUK_DIST") or None,
     }
     cfg.update(overrides)
+    # The whole request may carry the largest file plus the form's other fields; a bigger one is
+    # refused before it is read (app.errors explains the limit). Set after the overrides, so a
+    # test or deployment that changes MAX_UPLOAD_MB moves both limits together.
+    cfg.setdefault("MAX_CONTENT_LENGTH", int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024)
     _validate(cfg)
     return cfg
 
@@ -99,3 +105,9 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise ConfigError("ARGON2_PROFILE=cheapest is for tests only; remove it in production")
     if cfg["ARGON2_PROFILE"] not in {"default", "cheapest"}:
         raise ConfigError(f"ARGON2_PROFILE must be default or cheapest, not {cfg['ARGON2_PROFILE']!r}")
+
+
+def evidence_dir(config: Mapping[str, Any]) -> Path:
+    """The evidence store: EVIDENCE_DIR, else UPLOAD_DIR/evidence (worked out late, so a test's UPLOAD_DIR moves it)."""
+    configured = config.get("EVIDENCE_DIR")
+    return Path(configured) if configured else Path(config["UPLOAD_DIR"]) / "evidence"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,14 @@ def init_app(app: Flask) -> None:
         return _page(400, "This form has expired",
                      "For your security, forms stop working after a while or when you sign in again. "
                      "Go back, reload the page and submit it again. Nothing was changed.")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_err: RequestEntityTooLarge) -> tuple[str, int]:
+        # The request was refused before it was read, so the form cannot be shown again with its values.
+        limit = current_app.config.get("MAX_UPLOAD_MB", 10)
+        return _page(413, "The file is too large",
+                     f"Files can be up to {limit} MB. Go back and choose a smaller file, or save the document "
+                     "with smaller images, and upload it again. Nothing was saved.")
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> tuple[str, int, dict[str, str]]:

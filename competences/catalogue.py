@@ -26,6 +26,7 @@ KIND_PARSERS: dict[str, str] = {
     "rating_scale": "competences.frameworks:parse_rating_scale",
     "outcome_measures": "competences.outcomes:parse_outcome_measures",
     "pathway": "competences.pathways:parse_pathway",
+    "credential_rules": "competences.credentials:parse_credential_rules",
 }
 KIND_CHECKS: dict[str, str] = {
     "pathway": "competences.pathways:check_pathway",

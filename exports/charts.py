@@ -275,3 +275,166 @@ def cpd_chart(snapshot: Snapshot, target: Number | None = None, *, years: int = 
                  svg=yearly_bar_chart(series, target, title, "minutes", ident="chart-cpd"),
                  headings=("Year", "CPD"), rows=rows,
                  target_text=value_text(target, "minutes") if target is not None else None)
+
+
+# --- rating history (CTS-R): one point per rating, a series per rater -------------------------
+# Points are circles, squares and diamonds (circle and polygon draw the same in browsers and
+# WeasyPrint), so the series differ by shape as well as colour.
+
+#: Rater role → (legend text, colour, marker shape).
+RATER_SERIES: dict[str, tuple[str, str, str]] = {
+    "self": ("Self-rating", "#007f3b", "circle"),
+    "supervisor": ("Supervisor", BAR, "square"),
+    "course_tutor": ("Course tutor", "#330072", "diamond"),
+}
+#: Shorter legend words for the small per-item charts, where the full ones would run off the edge.
+RATER_SHORT = {"self": "Self", "supervisor": "Supervisor", "course_tutor": "Tutor"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoredRating:
+    """One rating as the history charts read it: scores in the scale's item order."""
+
+    date: dt.date
+    rater_role: str
+    total: int
+    scores: tuple[int, ...]
+    #: The recording's reference, for the point's tooltip and the table.
+    label: str = ""
+
+
+def _marker(shape: str, x: float, y: float, colour: str, tip: str) -> str:
+    tip_el = f"<title>{_esc(tip)}</title>" if tip else ""
+    if shape == "square":
+        return (f'<rect x="{_c(x - 4.5)}" y="{_c(y - 4.5)}" width="9" height="9" fill="{colour}">{tip_el}</rect>')
+    if shape == "diamond":
+        pts = f"{_c(x)},{_c(y - 6)} {_c(x + 6)},{_c(y)} {_c(x)},{_c(y + 6)} {_c(x - 6)},{_c(y)}"
+        return f'<polygon points="{pts}" fill="{colour}">{tip_el}</polygon>'
+    return (f'<circle cx="{_c(x)}" cy="{_c(y)}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2.5">'
+            f"{tip_el}</circle>")
+
+
+def rating_history_svg(points: Sequence[tuple[dt.date, str, int, str]], maximum: int, pass_mark: int | None,
+                       title: str, *, ident: str, unit: str = "points", width: int = WIDTH,
+                       height: int = HEIGHT) -> str:
+    """A dot-and-line chart of (date, rater role, value, tooltip) points: one line per rater role, y from 0 to `maximum`.
+
+    Dates are placed by time, so ratings close together sit close together; a dashed line marks
+    the pass mark when one is given.
+    """
+    ident = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in ident) or "chart"
+    left, right, top, bottom = (48, 16, 32, 36) if width < WIDTH else (LEFT, RIGHT, TOP + 16, BOTTOM)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    days = sorted({p[0] for p in points})
+    first, last = (days[0], days[-1]) if days else (None, None)
+    span = (last - first).days if first and last else 0
+
+    def x(day: dt.date) -> float:
+        if not span or first is None:
+            return left + plot_w / 2
+        return left + 12 + (day - first).days / span * (plot_w - 24)
+
+    def y(value: float) -> float:
+        return top + plot_h - (value / maximum) * plot_h
+
+    roles = [r for r in RATER_SERIES if any(p[1] == r for p in points)]
+    roles += sorted({p[1] for p in points} - set(RATER_SERIES))
+    parts = [f"Dot chart, {title}, {len(points)} rating{'s' if len(points) != 1 else ''}"]
+    if first and last:
+        parts[0] += f" from {long_date(first)} to {long_date(last)}"
+    parts[0] += f", on a scale of 0 to {maximum}."
+    for role in roles:
+        mine = [p for p in points if p[1] == role]
+        name = RATER_SERIES.get(role, (role,))[0]
+        parts.append(f"{name}: {len(mine)}, latest {mine[-1][2]}, highest {max(p[2] for p in mine)}.")
+    if pass_mark is not None:
+        reached = sum(1 for p in points if p[2] >= pass_mark)
+        parts.append(f"A dashed line marks the pass mark of {pass_mark}; {reached} of {len(points)} reach it.")
+    if not points:
+        parts = [f"{title}: no ratings to show."]
+
+    out = [
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+         f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="12" class="waymark-chart">'),
+        f'<title id="{ident}-title">{_esc(title)}</title>',
+        f'<desc id="{ident}-desc">{_esc(" ".join(parts))}</desc>',
+        '<g class="waymark-chart__grid">',
+    ]
+    step = next(s for s in (1, 2, 3, 6, 12, 24) if maximum / s <= 6) if maximum <= 144 else _nice_step(maximum, unit)
+    value = 0.0
+    while value <= maximum:
+        out.append(f'<line x1="{left}" y1="{_c(y(value))}" x2="{width - right}" y2="{_c(y(value))}" stroke="{GRID}" '
+                   f'stroke-width="1"/>')
+        out.append(f'<text x="{left - 6}" y="{_c(y(value) + 4)}" text-anchor="end" fill="{INK}">{_c(value)}</text>')
+        value += step
+    out.append("</g>")
+    if first and last:
+        out.append(f'<text x="{_c(x(first))}" y="{top + plot_h + 18}" text-anchor="start" fill="{INK}">'
+                   f'{_esc(f"{first.day} {first:%b %Y}")}</text>')
+        if last != first:
+            out.append(f'<text x="{_c(x(last))}" y="{top + plot_h + 18}" text-anchor="end" fill="{INK}">'
+                       f'{_esc(f"{last.day} {last:%b %Y}")}</text>')
+    if pass_mark is not None:
+        out.append('<g class="waymark-chart__target">')
+        out.append(f'<line x1="{left}" y1="{_c(y(pass_mark))}" x2="{width - right}" y2="{_c(y(pass_mark))}" '
+                   f'stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>')
+        out.append(f'<text x="{width - right}" y="{_c(y(pass_mark) - 6)}" text-anchor="end" fill="{TARGET}">'
+                   f'{_esc(f"Pass mark {pass_mark}")}</text>')
+        out.append("</g>")
+    legend_x = left
+    for role in roles:
+        name, colour, shape = RATER_SERIES.get(role, (role, INK, "circle"))
+        mine = [p for p in points if p[1] == role]
+        out.append(f'<g class="waymark-chart__series" data-rater="{_esc(role)}">')
+        if len(mine) > 1:
+            coords = " ".join(f"{_c(x(p[0]))},{_c(y(p[2]))}" for p in mine)
+            out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for p in mine:
+            out.append(_marker(shape, x(p[0]), y(p[2]), colour, p[3]))
+        out.append("</g>")
+        if width < WIDTH:
+            name = RATER_SHORT.get(role, name)
+        out.append(f'<g class="waymark-chart__legend">{_marker(shape, legend_x + 6, 14, colour, "")}'
+                   f'<text x="{legend_x + 16}" y="18" fill="{INK}">{_esc(name)}</text></g>')
+        legend_x += 24 + 7 * len(name)
+    base = top + plot_h
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{INK}" stroke-width="1"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _rater_text(role: str) -> str:
+    return RATER_SERIES.get(role, (role,))[0]
+
+
+def ctsr_totals_chart(ratings: Sequence[ScoredRating], maximum: int, pass_mark: int | None, *,
+                      title: str = "CTS-R totals over time") -> Chart:
+    """Totals of every rating, self against supervisor (and course tutor), oldest first."""
+    ordered = sorted(ratings, key=lambda r: r.date)
+    points = [(r.date, r.rater_role, r.total,
+               f"{long_date(r.date)}, {_rater_text(r.rater_role)}: {r.total} of {maximum}"
+               + (f" ({r.label})" if r.label else "")) for r in ordered]
+    rows = tuple((f"{long_date(r.date)}, {_rater_text(r.rater_role)}" + (f", {r.label}" if r.label else ""),
+                  f"{r.total} of {maximum}") for r in ordered)
+    return Chart(ident="chart-ctsr-totals", title=title,
+                 svg=rating_history_svg(points, maximum, pass_mark, title, ident="chart-ctsr-totals"),
+                 headings=("Rating", "Total"), rows=rows,
+                 target_text=str(pass_mark) if pass_mark is not None else None)
+
+
+def ctsr_item_charts(ratings: Sequence[ScoredRating], items: Sequence[tuple[int, str]], max_score: int) -> list[Chart]:
+    """Small multiples: one chart per item (number, title) of its score in each rating, by rater."""
+    ordered = sorted(ratings, key=lambda r: r.date)
+    found = []
+    for index, (number, item_title) in enumerate(items):
+        title = f"Item {number}: {item_title}"
+        ident = f"chart-ctsr-item-{number}"
+        points = [(r.date, r.rater_role, r.scores[index],
+                   f"{long_date(r.date)}, {_rater_text(r.rater_role)}: {r.scores[index]} of {max_score}")
+                  for r in ordered if index < len(r.scores)]
+        rows = tuple((f"{long_date(r.date)}, {_rater_text(r.rater_role)}", str(r.scores[index]))
+                     for r in ordered if index < len(r.scores))
+        found.append(Chart(ident=ident, title=title,
+                           svg=rating_history_svg(points, max_score, None, title, ident=ident, width=320, height=200),
+                           headings=("Rating", "Score"), rows=rows, target_text=None))
+    return found

@@ -14,6 +14,7 @@ from models.evidence import CaseEvidence, CpdEvidence, EvidenceItem, StoredFile
 from models.claims import ClaimEvidence, ClaimStatusChange, CompetenceClaim
 import models.ksa  # noqa: F401  (tables for the metadata)
 import models.training  # noqa: F401
+import models.credentials  # noqa: F401
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 
 __all__ = [

@@ -39,7 +39,7 @@ class AuditEvent(Base):
     #: create / update / delete for rows; named acts such as login, login_failed, password_reset.
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(60))
-    object_id: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the row's canonical JSON before and after; the values themselves are not copied
     #: here, so the trail never leaks a reflective statement or a password hash.
     before_digest: Mapped[str | None] = mapped_column(String(64))

@@ -83,10 +83,15 @@ class Regulator(enum.StrEnum):
     NMC = "nmc"
     HCPC = "hcpc"
     SWE = "swe"
+    #: A university or college awarding a qualification (its name goes in body_name).
+    UNIVERSITY = "university"
+    #: Any other awarding body (named in body_name).
+    OTHER = "other"
 
     @property
     def label(self) -> str:
-        return {"swe": "Social Work England"}.get(self.value, self.value.upper())
+        return {"swe": "Social Work England", "university": "University or college",
+                "other": "Other awarding body"}.get(self.value, self.value.upper())
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 40) -> Any:

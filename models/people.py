@@ -4,10 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from competences.credentials import DEFAULT_KIND_FOR_BODY, KINDS_BY_ID, CredentialStatus, CredentialType
 from models.base import Base, IntPK, Str120, Str255, Timestamp, user_fk
 from models.enums import LeaveKind, Regulator, Role, str_enum
 from models.organisation import Organisation, Service, Team
@@ -159,18 +161,61 @@ class LeaveOfAbsence(Base):
     profile: Mapped[StaffProfile] = relationship(back_populates="leave_periods")
 
 
+def _default_kind(context: Any) -> str | None:
+    """A row saved with only a body stands for that body's usual credential (see DEFAULT_KIND_FOR_BODY)."""
+    body = context.get_current_parameters().get("regulator")
+    return DEFAULT_KIND_FOR_BODY.get(Regulator(body).value) if body is not None else None
+
+
+def _default_type(context: Any) -> str:
+    """The type of the row's kind (given, or defaulted from its body)."""
+    kind = context.get_current_parameters().get("kind") or _default_kind(context)
+    known = KINDS_BY_ID.get(kind or "")
+    return (known.type if known else CredentialType.REGISTRATION).value
+
+
 class ProfessionalRegistration(Base):
-    """Registration with a regulator or accrediting body (NMC, HCPC, BABCP, BPS …)."""
+    """An accreditation, registration, qualification or membership held from an awarding body.
+
+    The table keeps its first name (it began as regulators' registrations) and its first column
+    names: `regulator` is the awarding body, `registration_number` the number, `registered_on` the
+    award date and `renewal_due_on` the next declaration or renewal date.
+    """
 
     __tablename__ = "professional_registrations"
-    __table_args__ = (UniqueConstraint("profile_id", "regulator"),)
+    __table_args__ = (
+        UniqueConstraint("profile_id", "kind"),
+        CheckConstraint("expires_on IS NULL OR registered_on IS NULL OR expires_on >= registered_on",
+                        name="expiry_after_award"),
+    )
 
     id: Mapped[IntPK]
     profile_id: Mapped[int] = mapped_column(ForeignKey("staff_profiles.id"), index=True)
+    #: The awarding body.
     regulator: Mapped[Regulator] = mapped_column(str_enum(Regulator, 10))
-    registration_number: Mapped[str] = mapped_column(String(40))
+    #: The university's or other body's name (Regulator.UNIVERSITY or OTHER).
+    body_name: Mapped[str | None] = mapped_column(String(120))
+    credential_type: Mapped[CredentialType] = mapped_column(str_enum(CredentialType, 20), default=_default_type)
+    #: The evidence credential kind the readiness rules read (competences.credentials.CREDENTIAL_KINDS).
+    kind: Mapped[str] = mapped_column(String(40), default=_default_kind)
+    #: Optional for qualifications.
+    registration_number: Mapped[str | None] = mapped_column(String(40))
+    #: The award (or first registration) date.
     registered_on: Mapped[dt.date | None]
-    #: Renewal or revalidation due date; drives reminders in later issues.
+    #: The next annual declaration or renewal date; reminders and "due" flags count from it.
     renewal_due_on: Mapped[dt.date | None]
+    #: The last day it is valid, if it has a fixed end (a qualification usually has none).
+    expires_on: Mapped[dt.date | None]
+    status: Mapped[CredentialStatus] = mapped_column(str_enum(CredentialStatus, 20), default=CredentialStatus.CURRENT)
+    notes: Mapped[str | None] = mapped_column(Text)
 
     profile: Mapped[StaffProfile] = relationship(back_populates="registrations")
+
+    @property
+    def body_label(self) -> str:
+        return self.body_name or self.regulator.label
+
+    @property
+    def kind_label(self) -> str:
+        known = KINDS_BY_ID.get(self.kind)
+        return known.label if known else self.kind

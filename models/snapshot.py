@@ -2,31 +2,31 @@
 
 Web pages, PDF exports and jobs all judge readiness from the snapshot this module builds, so they
 agree. It reads every log once (one query per record type, soft-deleted rows left out), whatever
-the number of entries: 11 queries in all (the person with roles, profile, working patterns, leave
-and registrations: 6; CPD: 1; supervision and its case minutes: 2; cases: 1; contacts: 1).
+the number of entries: 15 queries in all (the person with roles, profile, working patterns, leave
+and registrations: 6; CPD: 1; supervision and its case minutes: 2; cases: 1; contacts: 1; sign-offs: 1;
+training hours: 1; CTS-R ratings and PWP live assessments: 2 — see models.training_snapshot).
 
 Decisions a reviewer would ask about:
 
-* Credentials come from professional registrations (`credential_kind`): NMC → "nmc", HCPC → "hcpc",
-  Social Work England → "swe", UKCP → "ukcp", BACP → "bacp_accreditation" (Waymark records BACP only
-  as the counsellor's core profession, which BABCP accepts when accredited). BABCP is one row per
-  person, so it is read from the post: for a PWP (band 4 or 5, or "wellbeing" in the job title) or a
-  trainee ("trainee" in the job title: a trainee HI therapist from a PWP background keeps the PWP
-  Register until accredited) it is the BABCP PWP Register ("babcp_pwp_register"), otherwise BABCP
-  accreditation as a CBT psychotherapist ("babcp_accreditation"). BPS is the Wider Psychological
-  Workforce Register ("bps_wpwr") for a PWP, otherwise plain "bps" (chartered membership, which no
-  pathway counts).
-  A registration is held from `registered_on` (today when that is not recorded) and expires on its
-  `renewal_due_on`: after that date it no longer counts until HR records the renewal.
-* The declaration anchor is the BABCP registration date, or the BPS one when there is no BABCP row
-  (the BPS register renews on the anniversary of registration too).
+* Credentials come from the recorded credentials (ProfessionalRegistration rows), each with the
+  kind its holder or an admin chose (`credential_kind`); nothing is guessed from the post any more.
+  A credential is held from its award date (`registered_on`; today when that is not recorded, so no
+  "years held" can be claimed for it) until its expiry date (`expires_on`, the last valid day). Its
+  renewal or declaration date (`renewal_due_on`) is when the next declaration is due, not an end:
+  missing it does not by itself end the credential (BABCP allows 28 days after its reminder), so it
+  is flagged on the credentials page instead, and the credential stops counting once its status is
+  recorded as lapsed, suspended or expired (Credential.lapsed).
+* The declaration anchor is the award date of the BABCP accreditation, else the BABCP PWP Register,
+  else the BPS Wider Psychological Workforce Register (each renews on its anniversary).
 * A case's presentation group comes from competences.presentations; `attended_sessions` is the
   number the practitioner recorded on the case.
 * NMC practice hours, feedback and reflective accounts are not evidence records: the NMC pathway
   counts practice hours from clinical contacts (its data file says so).
-* Records with no table yet — ratings, sign-offs, training hours, supervision given, HR facts and
-  credentials other than registrations — are left empty; `NOT_RECORDED` names them so pages can
-  say "not recorded in Waymark yet" rather than pretending they are zero.
+* Sign-offs are claims signed off or awaiting re-signing (which the rules do not count); a
+  withdrawn sign-off returns the claim, so it is not a sign-off at all.
+* Records with no table yet — supervision given and HR facts — are left
+  empty; `NOT_RECORDED` names them so pages can say "not recorded in Waymark yet" rather than
+  pretending they are zero.
 """
 from __future__ import annotations
 
@@ -38,32 +38,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from competences import evidence as ev
+from competences.credentials import CREDENTIAL_KINDS, DECLARATION_ANCHOR_KINDS, NOT_HELD
 from competences.presentations import presentation_group
-from models.enums import Regulator, Role
+from competences.claims import ClaimStatus
+from models.claims import CompetenceClaim
+from models.enums import Role
 from models.people import ProfessionalRegistration, StaffProfile, User
 from models.portfolio import ClinicalCase, ClinicalContact, CpdActivity, SupervisionSession
+from models.training_snapshot import ratings_for, training_hours_for
 
 #: Evidence record kinds (Snapshot fields, as pathways name them) Waymark has no table for yet.
 NOT_RECORDED: Mapping[str, str] = types.MappingProxyType({
-    "ratings": "ratings of recordings and live sessions (CTS-R, PWP live assessments)",
-    "signoffs": "competence sign-offs",
-    "training": "formal CBT training hours",
     "supervision_given": "supervision you give",
     "hr": "appraisals, mandatory training and other HR facts",
 })
 
-#: Credential kinds the builder can produce from a professional registration.
-RECORDED_CREDENTIAL_KINDS: frozenset[str] = frozenset({
-    "nmc", "hcpc", "swe", "ukcp", "bacp_accreditation", "babcp_accreditation", "babcp_pwp_register", "bps_wpwr", "bps",
-})
-
-_PLAIN_KINDS = {
-    Regulator.NMC: "nmc",
-    Regulator.HCPC: "hcpc",
-    Regulator.SWE: "swe",
-    Regulator.UKCP: "ukcp",
-    Regulator.BACP: "bacp_accreditation",
-}
+#: Credential kinds the builder can produce: every kind a credential may be recorded as.
+RECORDED_CREDENTIAL_KINDS: frozenset[str] = frozenset(k.id for k in CREDENTIAL_KINDS)
 
 
 #: Agenda for Change bands of trainee (4) and qualified (5) PWP posts in NHS Talking Therapies.
@@ -75,14 +66,9 @@ def is_wellbeing_practitioner(band: str | None, job_title: str | None) -> bool:
     return band in PWP_BANDS or "wellbeing" in (job_title or "").lower()
 
 
-def credential_kind(regulator: Regulator, band: str | None, job_title: str | None) -> str:
-    """The evidence credential kind a registration with `regulator` stands for, given the person's post."""
-    pwp = is_wellbeing_practitioner(band, job_title)
-    if regulator is Regulator.BABCP:
-        return "babcp_pwp_register" if pwp or "trainee" in (job_title or "").lower() else "babcp_accreditation"
-    if regulator is Regulator.BPS:
-        return "bps_wpwr" if pwp else "bps"
-    return _PLAIN_KINDS[regulator]
+def credential_kind(reg: ProfessionalRegistration) -> str:
+    """The evidence credential kind a recorded credential stands for: the kind recorded with it."""
+    return reg.kind
 
 
 def _employment(user: User, profile: StaffProfile | None) -> ev.Employment:
@@ -103,15 +89,15 @@ def _employment(user: User, profile: StaffProfile | None) -> ev.Employment:
 
 
 def _credential(reg: ProfessionalRegistration, profile: StaffProfile, today: dt.date) -> ev.Credential:
-    return ev.Credential(id=f"registration:{reg.id}", kind=credential_kind(reg.regulator, profile.band, profile.job_title),
-                         awarded_on=reg.registered_on or today, expires_on=reg.renewal_due_on)
+    return ev.Credential(id=f"registration:{reg.id}", kind=credential_kind(reg), awarded_on=reg.registered_on or today,
+                         expires_on=reg.expires_on, lapsed=reg.status in NOT_HELD)
 
 
 def _anchor(profile: StaffProfile | None) -> dt.date | None:
     if profile is None:
         return None
-    by_regulator = {reg.regulator: reg.registered_on for reg in profile.registrations}
-    return by_regulator.get(Regulator.BABCP) or by_regulator.get(Regulator.BPS)
+    by_kind = {reg.kind: reg.registered_on for reg in profile.registrations}
+    return next((by_kind[k] for k in DECLARATION_ANCHOR_KINDS if by_kind.get(k)), None)
 
 
 def _cpd(row: CpdActivity) -> ev.CpdActivity:
@@ -143,6 +129,13 @@ def _contact(row: ClinicalContact) -> ev.Contact:
                       count=row.count, cbt=row.cbt, individual=row.individual, format=row.format)
 
 
+def _signoff(row: CompetenceClaim) -> ev.SignOff:
+    assert row.signed_on is not None  # signed_off and needs_resigning claims always carry their sign-off
+    return ev.SignOff(id=f"claim:{row.id}", framework_id=row.framework_id, framework_version=row.framework_version,
+                      item_id=row.item_id, signed_on=row.signed_on, method=row.sign_off_method or "discussion",
+                      needs_resigning=row.status is ClaimStatus.NEEDS_RESIGNING)
+
+
 def build_snapshot(session: Session, user_id: int, today: dt.date) -> ev.Snapshot:
     """Everything the readiness rules may read about one person, as at `today`. Raises LookupError if no such user."""
     user = session.scalar(select(User).where(User.id == user_id).options(
@@ -167,6 +160,10 @@ def build_snapshot(session: Session, user_id: int, today: dt.date) -> ev.Snapsho
     contacts = session.scalars(select(ClinicalContact).where(
         ClinicalContact.owner_id == user_id, ClinicalContact.deleted_at.is_(None))
         .order_by(ClinicalContact.occurred_on, ClinicalContact.id))
+    signed = session.scalars(select(CompetenceClaim).where(
+        CompetenceClaim.owner_id == user_id, CompetenceClaim.deleted_at.is_(None),
+        CompetenceClaim.status.in_((ClaimStatus.SIGNED_OFF, ClaimStatus.NEEDS_RESIGNING)))
+        .order_by(CompetenceClaim.signed_on, CompetenceClaim.id))
 
     return ev.Snapshot(
         person_id=str(user_id),
@@ -176,6 +173,9 @@ def build_snapshot(session: Session, user_id: int, today: dt.date) -> ev.Snapsho
         supervision=tuple(_supervision(row) for row in supervision),
         cases=tuple(_case(row) for row in cases),
         contacts=tuple(_contact(row) for row in contacts),
+        signoffs=tuple(_signoff(row) for row in signed),
+        ratings=ratings_for(session, user_id),
+        training=training_hours_for(session, user_id),
         credentials=tuple(_credential(reg, profile, today) for reg in profile.registrations) if profile else (),
         declaration_anchor=_anchor(profile),
     )

@@ -9,6 +9,7 @@ from wtforms import (DateField, DecimalField, EmailField, HiddenField, SearchFie
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from competences.bands import AFC_BANDS, MAX_PAY_STEPS
+from competences.credentials import CREDENTIAL_KINDS, CredentialStatus
 from models import LeaveKind, Regulator, Role, Service, Team
 
 #: The roles whose grant can name a service: a service lead must, an HR officer may.
@@ -133,8 +134,16 @@ class RegistrationForm(FlaskForm):
     regulator = SelectField("Regulator or accrediting body",
                             choices=choices([("", "Choose a regulator"), *((r.value, r.label) for r in Regulator)]),
                             validators=[DataRequired("Choose the regulator or accrediting body")])
-    registration_number = StringField("Registration number", validators=[
-        DataRequired("Enter the registration number"),
-        Length(max=40, message="Registration number must be 40 characters or fewer")])
+    kind = SelectField("What it is", choices=choices([("", "The body's usual registration or accreditation"),
+                                                      *((k.id, k.label) for k in CREDENTIAL_KINDS)]),
+                       validators=[Optional()], invalid_choice_message="Choose what it is from the list")
+    body_name = StringField("Name of the university or awarding body", filters=[strip], validators=[
+        Optional(), Length(max=120, message="The body's name must be 120 characters or fewer")])
+    registration_number = StringField("Registration number", filters=[strip], validators=[
+        Optional(), Length(max=40, message="Registration number must be 40 characters or fewer")])
     registered_on = _date("Date registered")
     renewal_due_on = _date("Renewal due")
+    expires_on = _date("Expiry date")
+    status = SelectField("Status", choices=choices((s.value, s.label) for s in CredentialStatus),
+                         default=CredentialStatus.CURRENT.value, validators=[DataRequired("Choose the status")],
+                         invalid_choice_message="Choose the status from the list")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.services.access import can_manage_accounts
 from app.services.errors import DomainError
 from app.templating import format_date
 from app.urls import external_url
+from competences.credentials import CredentialStatus
 from models import LeaveKind, Regulator, Role, RoleGrant, Service, StaffProfile, Team, User
 
 ACCOUNTS_PER_PAGE = 50
@@ -362,8 +364,13 @@ def account_leave_end(user_id: int, leave_id: int) -> tuple[str, int] | Response
 def account_registration(user_id: int) -> tuple[str, int] | Response:
     def save(session: Session, profile: StaffProfile, form: RegistrationForm) -> str:
         reg = staff.save_registration(session, profile, regulator=Regulator(form.regulator.data),
-                                      registration_number=form.registration_number.data or "",
-                                      registered_on=form.registered_on.data, renewal_due_on=form.renewal_due_on.data)
-        return f"{reg.regulator.label} registration {reg.registration_number} saved."
+                                      registration_number=form.registration_number.data,
+                                      registered_on=form.registered_on.data, renewal_due_on=form.renewal_due_on.data,
+                                      kind=form.kind.data or None, expires_on=form.expires_on.data,
+                                      status=CredentialStatus(form.status.data), body_name=form.body_name.data,
+                                      today=dt.date.today())
+        if reg.registration_number:
+            return f"{reg.body_label} registration {reg.registration_number} saved."
+        return f"{reg.body_label}: {reg.kind_label} saved."
 
     return _profile_action(user_id, "registration", "registrations", save)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app.database import db
 from app.portfolio.dashboard import log_links
 from app.security import requires, signed_in
-from app.services import team_views
+from app.services import credentials, team_views
 from app.services.access import has_any_role
 from app.templating import ROLE_HOMES
 from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, StaffProfile, User)
@@ -51,8 +51,9 @@ def practitioner() -> str:
         selectinload(StaffProfile.leave_periods), selectinload(StaffProfile.registrations)))
     relationships = team_views.my_relationships(session, current_user, today())
     has_supervision = any(r.kind is RelationshipKind.SUPERVISION for r in relationships)
-    horizon = today() + dt.timedelta(days=60)
-    due = [r for r in (profile.registrations if profile else []) if r.renewal_due_on and r.renewal_due_on <= horizon]
+    rule_set = credentials.rules(db(), today())
+    due = [(reg, tags) for reg in (profile.registrations if profile else [])
+           if (tags := credentials.tags(credentials.flags_of(reg, rule_set, today())))]
     return render_template("home/practitioner.html", profile=profile, relationships=relationships,
                            has_supervision=has_supervision, registrations_due=due, today=today(),
                            logs=log_links(current_user))

@@ -22,6 +22,7 @@ from app.portfolio.clinical_forms import (CaseFilterForm, CaseForm, ContactFilte
 from app.portfolio.common import load_person, may_change, today
 from app.security import ensure, requires, signed_in
 from app.services import clinical_log, logs
+from app.services import evidence as evidence_service
 from app.services.errors import DomainError
 from app.templating import format_date
 from competences.outcomes import Outcome, OutcomeMeasures
@@ -180,7 +181,8 @@ def case_entry(user_id: int, case_id: int) -> str:
         scored=[(m, (case.first_scores or {}).get(m.id), (case.last_scores or {}).get(m.id)) for m in data.measures
                 if m.id in (case.first_scores or {}) or m.id in (case.last_scores or {})],
         problem_label=problem_label(data, case.problem),
-        modalities=clinical_log.MODALITIES, can_change=may_change(person))
+        modalities=clinical_log.MODALITIES, can_change=may_change(person),
+        evidence=evidence_service.evidence_for_cases(db(), [case.id]).get(case.id, []))
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from app.portfolio.common import load_person, may_change, today
 from app.portfolio.cpd_forms import CpdFilterForm, CpdForm
 from app.security import ensure, requires, signed_in
 from app.services import cpd as cpd_service
+from app.services import evidence as evidence_service
 from app.services.errors import DomainError
 from models import CpdActivity, User
 
@@ -83,7 +84,8 @@ def cpd_entry(user_id: int, entry_id: int) -> tuple[str, int]:
     entry = _load_entry(person, entry_id)
     names = {c.id: c for c in cpd_service.linkable_competences()}
     return _render("portfolio/cpd_entry.html", person, entry=entry, competences=names,
-                   standards=cpd_service.HCPC_STANDARDS)
+                   standards=cpd_service.HCPC_STANDARDS,
+                   evidence=evidence_service.evidence_for_cpd(db(), [entry.id]).get(entry.id, []))
 
 
 def _save_form(person: User, entry: CpdActivity | None) -> tuple[str, int] | Response:

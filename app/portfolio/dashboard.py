@@ -1,8 +1,8 @@
 """The readiness dashboard: each applicable pathway's report, three charts, and the way into each log.
 
-Also the two template helpers other pages use: `has_endpoint` (a link to a log only once that log
-exists) and `readiness_panel` (on a profile page, the dashboard link for the person and their
-supervisor or tutor, or the statuses-only summary for HR, service leads and line managers).
+Also what other pages use: `log_links` (the logs that apply to a person, for the home page) and
+`readiness_panel` (on a profile page, the dashboard link for the person and their supervisor or
+tutor, or the statuses-only summary for HR, service leads and line managers).
 """
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from app.database import db
 from app.portfolio import bp
 from app.portfolio.common import load_person, today
 from app.security import requires, signed_in
+from app.services import ksa as ksa_service
 from app.services import readiness
 from app.services.access import can_view_person
 from app.services.logs import can_read_log
 from exports import charts
-from models import Regulator, User
-from models.snapshot import NOT_RECORDED
+from models import User
+from models.snapshot import NOT_RECORDED, is_wellbeing_practitioner
 
 #: The logs, in the order the dashboard and the home page list them: (endpoint, link text).
 LOGS = (
@@ -29,6 +30,13 @@ LOGS = (
     ("portfolio.cases", "Cases"),
     ("portfolio.contacts", "Clinical contacts"),
     ("portfolio.nmc", "NMC revalidation evidence"),
+    ("portfolio.evidence", "Evidence library"),
+    ("portfolio.frameworks", "Competence frameworks and claims"),
+    ("portfolio.ksa", "KSA portfolio"),
+    ("portfolio.training", "Training courses"),
+    ("portfolio.ctsr", "CTS-R ratings"),
+    ("portfolio.live_assessments", "PWP live assessments"),
+    ("portfolio.credentials", "Accreditations, registrations and qualifications"),
 )
 
 
@@ -52,10 +60,22 @@ def readiness_panel(person: User) -> ReadinessPanel | None:
 
 
 def log_links(person: User) -> list[tuple[str, str]]:
-    """(URL, text) of each log that exists; the NMC log only for NMC registrants."""
-    nurse = person.profile is not None and any(r.regulator is Regulator.NMC for r in person.profile.registrations)
-    return [(url_for(endpoint, user_id=person.id), text) for endpoint, text in LOGS
-            if endpoint != "portfolio.nmc" or nurse]
+    """(URL, text) of each log that applies to the person.
+
+    The NMC log only for NMC registrants; PWP live assessments for wellbeing practitioners and CTS-R
+    ratings for everyone else; the KSA portfolio for trainee HI therapists and anyone who has
+    started one (people with a core profession do not need it).
+    """
+    profile = person.profile
+    nurse = profile is not None and any(r.kind == "nmc" for r in profile.registrations)
+    band, title = (profile.band, profile.job_title) if profile is not None else (None, None)
+    pwp = is_wellbeing_practitioner(band, title)
+    skip = {"portfolio.live_assessments" if not pwp else "portfolio.ctsr"}
+    if not nurse:
+        skip.add("portfolio.nmc")
+    if not ("trainee" in (title or "").lower() and band == "6") and ksa_service.portfolio_of(db(), person.id) is None:
+        skip.add("portfolio.ksa")
+    return [(url_for(endpoint, user_id=person.id), text) for endpoint, text in LOGS if endpoint not in skip]
 
 
 @bp.route("/dashboard")

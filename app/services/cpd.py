@@ -18,9 +18,10 @@ from app.services import logs
 from app.services.errors import DomainError
 from app.services.privacy import refuse_patient_identifiers
 from competences.catalogue import Catalogue, built_in_catalogue
+from competences.credentials import DECLARATION_ANCHOR_KINDS
 from competences.frameworks import Framework, items
 from competences.windows import anniversary, long_date
-from models import CpdActivity, ProfessionalRegistration, Regulator, StaffProfile, User
+from models import CpdActivity, ProfessionalRegistration, StaffProfile, User
 
 #: BABCP CPD categories (facts.md §4.4): id → (label, what counts under it).
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -281,13 +282,15 @@ def cpd_totals_by_period(session: Session, owner_id: int, periods: Sequence[Peri
 # --- declaration years -------------------------------------------------------------------------
 
 def babcp_anchor(session: Session, owner_id: int) -> dt.date | None:
-    """The date BABCP declaration years run from: the BABCP registration's date on the staff profile.
-
-    Waymark does not yet record accreditation credentials; when it does, their award date wins.
-    """
-    return session.scalar(select(ProfessionalRegistration.registered_on)
-                          .join(StaffProfile, StaffProfile.id == ProfessionalRegistration.profile_id)
-                          .where(StaffProfile.user_id == owner_id, ProfessionalRegistration.regulator == Regulator.BABCP))
+    """The date declaration years run from: the award date of the first credential held of
+    competences.credentials.DECLARATION_ANCHOR_KINDS (BABCP accreditation, then the BABCP PWP
+    Register, then the BPS register), as the readiness snapshot reads it (models.snapshot)."""
+    rows = session.execute(select(ProfessionalRegistration.kind, ProfessionalRegistration.registered_on)
+                           .join(StaffProfile, StaffProfile.id == ProfessionalRegistration.profile_id)
+                           .where(StaffProfile.user_id == owner_id,
+                                  ProfessionalRegistration.kind.in_(DECLARATION_ANCHOR_KINDS))).all()
+    awarded = {kind: on for kind, on in rows if on is not None}
+    return next((awarded[k] for k in DECLARATION_ANCHOR_KINDS if k in awarded), None)
 
 
 def period_containing(day: dt.date, anchor: dt.date | None) -> Period:

@@ -10,11 +10,14 @@ import calendar
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.services.accounts import AuthSettings, create_user
+from app.services.demo_evidence import load_demo_evidence
 from app.services.demo_portfolio import load_demo_portfolio
+from competences.credentials import DEFAULT_KIND_FOR_BODY
 from models import (LeaveKind, LeaveOfAbsence, Organisation, ProfessionalRegistration, Regulator, RelationshipKind,
                     Role, Service, StaffProfile, StaffRelationship, SupervisionKind, Team, User, WorkingPattern)
 from models.audit import record
@@ -58,8 +61,9 @@ class Person:
     last: str
     roles: tuple[Role, ...]
     post: Post | None = None
-    #: (regulator, number, registered on, renewal due on)
-    registrations: tuple[tuple[Regulator, str, dt.date, dt.date], ...] = ()
+    #: (body, number, awarded on, renewal due on[, credential kind: else the body's usual one])
+    registrations: tuple[tuple[Regulator, str, dt.date, dt.date] | tuple[Regulator, str, dt.date, dt.date, str],
+                         ...] = ()
     #: (WTE, starts on, ends on); defaults to full time from the band start.
     patterns: tuple[tuple[str, dt.date, dt.date | None], ...] = ()
 
@@ -100,18 +104,18 @@ def _people(today: dt.date) -> list[Person]:
         Person("Priya", "Shah", (P,), Post(PWP, PWP, NORTH_STEP2, "5", _steps(ago(years=3), 2), "40120003"),
                registrations=((Regulator.BPS, "WPW-204518", ago(years=3), ahead(150)),)),
         Person("Tom", "Okafor", (P,), Post(PWP, PWP, SOUTH, "5", _steps(ago(months=20)), "40120004"),
-               registrations=((Regulator.BABCP, "PWP-118204", ago(months=19), ahead(200)),)),
+               registrations=((Regulator.BABCP, "PWP-118204", ago(months=19), ahead(200), "babcp_pwp_register"),)),
         Person("Hannah", "Price", (P,), Post(PWP, PWP, NORTH_STEP2, "5", _steps(ago(years=5), 2, 2), "40120005"),
                registrations=((Regulator.BPS, "WPW-197733", ago(years=5), ahead(300)),)),
         Person("Grace", "Whitfield", (P, S, LM), Post("Senior psychological wellbeing practitioner", PWP,
                                                       NORTH_STEP2, "6", _steps(ago(years=6), 2, 3), "40120006"),
-               registrations=((Regulator.BABCP, "PWP-100877", ago(years=7), ahead(90)),)),
+               registrations=((Regulator.BABCP, "PWP-100877", ago(years=7), ahead(90), "babcp_pwp_register"),)),
         Person("Daniel", "Moreno", (P,), Post("Trainee high intensity CBT therapist", NURSE, NORTH_STEP3,
                                               "6", _steps(ago(days=200)), "40120007"),
                registrations=((Regulator.NMC, "17I2840E", ago(years=6), ahead(400)),)),
         Person("Sophie", "Lang", (P,), Post("Trainee high intensity CBT therapist", PWP, SOUTH,
                                             "6", _steps(ago(days=340)), "40120008"),
-               registrations=((Regulator.BABCP, "PWP-121560", ago(years=3), ahead(260)),)),
+               registrations=((Regulator.BABCP, "PWP-121560", ago(years=3), ahead(260), "babcp_pwp_register"),)),
         Person("Rachel", "Adeyemi", (P, S), Post("High intensity CBT therapist", "Social worker", NORTH_STEP3,
                                                  "7", _steps(ago(years=4), 2), "40120009"),
                registrations=((Regulator.BABCP, "CBT-088412", ago(years=4), ahead(45)),
@@ -180,8 +184,13 @@ def _relationships(today: dt.date, start: dict[str, dt.date]) -> list[tuple[str,
     return rels
 
 
-def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None = None) -> list[tuple[str, list[str]]]:
-    """Create the demo Trust, service, teams, staff and relationships; return (e-mail, role labels) per account."""
+def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None = None,
+              evidence_dir: Path | None = None) -> list[tuple[str, list[str]]]:
+    """Create the demo Trust, service, teams, staff and relationships; return (e-mail, role labels) per account.
+
+    With `evidence_dir` (the evidence store) it also loads the trainees' evidence files, training, ratings
+    and KSA portfolio (app.services.demo_evidence); without it, nothing is written to disk.
+    """
     today = today or dt.date.today()
     org = Organisation(name=ORGANISATION)
     service = Service(organisation=org, name=SERVICE)
@@ -210,6 +219,8 @@ def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None
                                       junior=users[junior], starts_on=starts_on, ends_on=ends_on))
     session.flush()
     load_demo_portfolio(session, users, today=today)
+    if evidence_dir is not None:
+        load_demo_evidence(session, users, today=today, store_dir=evidence_dir)
     record(session, "demo_loaded", "organisations", org.id, detail={"accounts": len(logins)})
     return logins
 
@@ -221,10 +232,10 @@ def _profile(user: User, person: Person, post: Post, teams: dict[str, Team], tod
                            step_started_on=post.steps[-1], employee_number=post.employee_number)
     for wte, starts_on, ends_on in person.patterns or (("1.00", post.steps[0], None),):
         profile.working_patterns.append(WorkingPattern(wte=Decimal(wte), starts_on=starts_on, ends_on=ends_on))
-    for regulator, number, registered_on, renewal_due_on in person.registrations:
+    for regulator, number, registered_on, renewal_due_on, *kind in person.registrations:
         profile.registrations.append(ProfessionalRegistration(
             regulator=regulator, registration_number=number, registered_on=registered_on,
-            renewal_due_on=renewal_due_on))
+            renewal_due_on=renewal_due_on, kind=kind[0] if kind else DEFAULT_KIND_FOR_BODY[regulator.value]))
     if person.key == "hannah":
         # Fifty-two weeks' maternity leave, four months in.
         begins = today - dt.timedelta(days=120)

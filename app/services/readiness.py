@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competences.engine import EXPECTED_HORIZON_YEARS as ENGINE_HORIZON_YEARS
@@ -22,8 +23,10 @@ from competences.evidence import Snapshot
 from competences.pathways import Pathway
 from competences.requirements import RequirementResult
 from competences.rules import minutes_text
-from models import Regulator, Role, StaffProfile, User
+from models import Role, StaffProfile, User
+from models.ksa import KsaPortfolio
 from models.reference_data import catalogue_for
+from models.training import TrainingCourse
 from models.snapshot import (NOT_RECORDED, RECORDED_CREDENTIAL_KINDS, build_snapshot, credential_kind,
                              is_wellbeing_practitioner)
 
@@ -31,9 +34,11 @@ TRAINEE_PWP = "trainee-pwp-to-pwp"
 PWP_REGISTER_BABCP = "pwp-register-babcp"
 PWP_REGISTER_BPS = "pwp-register-bps"
 TRAINEE_HIT = "trainee-hit-to-band-7"
+KSA_PORTFOLIO = "ksa-portfolio"
 PRACTITIONER_ACCREDITATION = "babcp-practitioner-accreditation"
 REACCREDITATION = "babcp-reaccreditation"
 SUPERVISOR_ACCREDITATION = "babcp-supervisor-accreditation"
+SUPERVISOR_MAINTENANCE = "babcp-supervisor-maintenance"
 NMC_REVALIDATION = "nmc-revalidation"
 HCPC_RENEWAL = "hcpc-renewal"
 NEXT_PAY_STEP = "next-pay-step"
@@ -44,7 +49,13 @@ LOG_ENDPOINTS = {
     "supervision": "portfolio.supervision",
     "cases": "portfolio.cases",
     "contacts": "portfolio.contacts",
+    "training": "portfolio.training",
+    "ratings": "portfolio.ctsr",
+    "signoffs": "portfolio.frameworks",
+    "credentials": "portfolio.credentials",
 }
+#: Ratings on this scale are entered on the live-assessment page, not the CTS-R page.
+LIVE_ASSESSMENT_SCALE = "pwp-live-assessment"
 
 #: Requirement dates further ahead than this are shown as "not within 10 years"; the engine applies the same to pathways.
 EXPECTED_HORIZON_YEARS = ENGINE_HORIZON_YEARS
@@ -59,49 +70,107 @@ def _is_trainee_hit(band: str | None, title: str) -> bool:
     return band == "6" and "trainee" in title and ("high intensity" in title or "cbt" in title)
 
 
-def applicable_pathway_ids(user: User, profile: StaffProfile | None) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """What the person has chosen that changes which pathways apply and how they are judged."""
+
+    #: Started a KSA portfolio (the route into training without a core profession).
+    has_ksa: bool = False
+    #: The KSA route: a framework variant id ("condensed-pwp"), or None for the full KSA.
+    ksa_variant: str | None = None
+    #: The current training course's CTS-R pass mark and passing recordings required, where it sets them.
+    ctsr_pass_total: int | None = None
+    ctsr_passes_required: int | None = None
+
+
+def choices_of(session: Session, user: User) -> Choices:
+    """Two queries: the KSA portfolio, and the training course whose CTS-R settings are in force.
+
+    The course is the most recently started one that is not deleted, preferring one in progress: a
+    trainee's PG Diploma sets the pass mark and number of recordings its CTS-R ratings are judged by.
+    """
+    ksa = session.scalar(select(KsaPortfolio).where(KsaPortfolio.owner_id == user.id))
+    course = session.scalars(select(TrainingCourse).where(
+        TrainingCourse.owner_id == user.id, TrainingCourse.deleted_at.is_(None))
+        .order_by((TrainingCourse.status == "in_progress").desc(), TrainingCourse.started_on.desc(),
+                  TrainingCourse.id.desc()).limit(1)).first()
+    return Choices(has_ksa=ksa is not None, ksa_variant=ksa.route if ksa is not None else None,
+                   ctsr_pass_total=course.ctsr_pass_mark if course is not None else None,
+                   ctsr_passes_required=course.recordings_required if course is not None else None)
+
+
+def pathway_settings(pathway_id: str, choices: Choices) -> dict[str, Any]:
+    """Settings a pathway is judged with for this person, over the pathway's own defaults.
+
+    * babcp-practitioner-accreditation: someone with a KSA portfolio is on the KSA route, so the
+      core-profession requirement does not apply (the ksa-portfolio pathway judges the portfolio);
+      the course's CTS-R pass mark and recordings required replace the pathway's defaults.
+    * ksa-portfolio: the chosen route (the condensed KSA spares some criteria).
+    """
+    settings: dict[str, Any] = {}
+    if pathway_id == PRACTITIONER_ACCREDITATION:
+        if choices.has_ksa:
+            settings["core_profession_route"] = False
+        if choices.ctsr_pass_total is not None:
+            settings["ctsr_pass_total"] = choices.ctsr_pass_total
+        if choices.ctsr_passes_required is not None:
+            settings["ctsr_passes_required"] = choices.ctsr_passes_required
+    if pathway_id == KSA_PORTFOLIO:
+        settings["ksa_variant"] = choices.ksa_variant or ""
+    return settings
+
+
+def applicable_pathway_ids(user: User, profile: StaffProfile | None, choices: Choices = Choices()) -> list[str]:
     """Pathway ids for this person, most specific first.
+
+    Credentials are read by their recorded kind (models.snapshot.credential_kind), never guessed
+    from the post; lapsed, suspended and expired ones still count here, since the pathway then
+    explains what is missing.
 
     * Trainee PWP: band 4 and the practitioner role → trainee-pwp-to-pwp.
     * Qualified PWP (band 5, or "wellbeing" in the job title, and not a trainee PWP): the register
-      they are on — pwp-register-babcp for a BABCP row, pwp-register-bps for a BPS row; with neither
-      recorded both are shown, since a PWP must be on one of them.
+      they are on — pwp-register-babcp for the BABCP PWP Register, pwp-register-bps for the BPS
+      Wider Psychological Workforce Register; with neither recorded both are shown, since a PWP
+      must be on one of them.
     * Trainee HI therapist: band 6 with "trainee" and "high intensity" (or "CBT") in the job title →
       trainee-hit-to-band-7 and babcp-practitioner-accreditation.
-    * BABCP accredited (a BABCP row read as accreditation, see models.snapshot.credential_kind) →
-      babcp-reaccreditation; with the supervisor role as well → babcp-supervisor-accreditation (the
-      application: supervisor accreditation itself cannot be recorded yet, so the annual supervisor
-      declaration would always read "not held").
-    * An NMC row → nmc-revalidation; an HCPC row → hcpc-renewal.
+    * BABCP accredited (a babcp_accreditation credential) → babcp-reaccreditation; with the
+      supervisor role as well → babcp-supervisor-accreditation (the application) until a BABCP
+      supervisor accreditation is recorded, then babcp-supervisor-maintenance (its annual declaration).
+    * An NMC credential → nmc-revalidation; an HCPC one → hcpc-renewal.
     * Anyone with a band and a pay step → next-pay-step.
-    Not offered automatically: the first accreditation audit, the KSA portfolio and band 8a readiness
-    (they depend on choices Waymark does not record yet).
+    * Anyone who has started a KSA portfolio → ksa-portfolio (after the trainee pathways).
+    Not offered automatically: the first accreditation audit and band 8a readiness (they depend on
+    choices Waymark does not record yet).
     """
     if profile is None:
         return []
     band = profile.band
     title = (profile.job_title or "").lower()
-    regulators = {reg.regulator for reg in profile.registrations}
-    kinds = {credential_kind(r, band, profile.job_title) for r in regulators}
+    kinds = {credential_kind(reg) for reg in profile.registrations}
     ids: list[str] = []
     trainee_pwp = band == "4" and user.has_role(Role.PRACTITIONER)
     if trainee_pwp:
         ids.append(TRAINEE_PWP)
     elif is_wellbeing_practitioner(band, profile.job_title):
-        on_babcp, on_bps = Regulator.BABCP in regulators, Regulator.BPS in regulators
+        on_babcp, on_bps = "babcp_pwp_register" in kinds, "bps_wpwr" in kinds
         if on_babcp or not on_bps:
             ids.append(PWP_REGISTER_BABCP)
         if on_bps or not on_babcp:
             ids.append(PWP_REGISTER_BPS)
     if _is_trainee_hit(band, title):
         ids += [TRAINEE_HIT, PRACTITIONER_ACCREDITATION]
+    if choices.has_ksa:
+        ids.append(KSA_PORTFOLIO)
     if "babcp_accreditation" in kinds:
         ids.append(REACCREDITATION)
-        if user.has_role(Role.SUPERVISOR):
+        if "babcp_supervisor_accreditation" in kinds:
+            ids.append(SUPERVISOR_MAINTENANCE)
+        elif user.has_role(Role.SUPERVISOR):
             ids.append(SUPERVISOR_ACCREDITATION)
-    if Regulator.NMC in regulators:
+    if "nmc" in kinds:
         ids.append(NMC_REVALIDATION)
-    if Regulator.HCPC in regulators:
+    if "hcpc" in kinds:
         ids.append(HCPC_RENEWAL)
     if band is not None and profile.pay_step is not None:
         ids.append(NEXT_PAY_STEP)
@@ -109,10 +178,10 @@ def applicable_pathway_ids(user: User, profile: StaffProfile | None) -> list[str
 
 
 def applicable_pathways(catalogue: Any, user: User, profile: StaffProfile | None,
-                        today: dt.date | None = None) -> list[Pathway]:
+                        today: dt.date | None = None, choices: Choices = Choices()) -> list[Pathway]:
     """The current version (in force on `today`, if given) of each applicable pathway in the catalogue."""
     pathways = []
-    for pid in applicable_pathway_ids(user, profile):
+    for pid in applicable_pathway_ids(user, profile, choices):
         if not catalogue.has(pid):
             continue
         try:
@@ -249,6 +318,15 @@ def _not_recorded(pathway: Pathway, result: RequirementResult, record: str) -> s
     return None
 
 
+def _log_endpoint(pathway: Pathway, requirement_id: str, record: str) -> str | None:
+    rule = next((r for r in pathway.requirements if r.id == requirement_id), None)
+    if record == "ratings" and getattr(rule, "scale", None) == LIVE_ASSESSMENT_SCALE:
+        return "portfolio.live_assessments"
+    if record == "signoffs" and getattr(rule, "framework", None) == "ksa":
+        return "portfolio.ksa"
+    return LOG_ENDPOINTS.get(record)
+
+
 def requirement_view(pathway: Pathway, report: ReadinessReport, result: RequirementResult) -> RequirementView:
     spec = pathway.specs.get(result.id)
     record = spec.record if spec is not None else "?"
@@ -266,14 +344,15 @@ def requirement_view(pathway: Pathway, report: ReadinessReport, result: Requirem
     unrecorded = _not_recorded(pathway, result, record) if applicable and result.met is not True else None
     return RequirementView(result=result, record=record, applicable=applicable, not_recorded=unrecorded,
                            figure=figure, target=target, progress=progress, progress_text=progress_text,
-                           log_endpoint=LOG_ENDPOINTS.get(record))
+                           log_endpoint=_log_endpoint(pathway, result.id, record))
 
 
 def _judge(session: Session, user: User, today: dt.date) -> tuple[Snapshot, list[tuple[Pathway, ReadinessReport]]]:
     snapshot = build_snapshot(session, user.id, today)
     catalogue = catalogue_for(session)
-    pathways = applicable_pathways(catalogue, user, user.profile, today)
-    return snapshot, [(p, evaluate(p, snapshot, catalogue)) for p in pathways]
+    choices = choices_of(session, user)
+    pathways = applicable_pathways(catalogue, user, user.profile, today, choices)
+    return snapshot, [(p, evaluate(p, snapshot, catalogue, pathway_settings(p.meta.id, choices))) for p in pathways]
 
 
 def readiness_for(session: Session, user: User, today: dt.date) -> list[ReadinessReport]:

@@ -11,9 +11,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.services import accounts
+from app.services import accounts, credentials
 from app.services.errors import DomainError
 from competences.bands import AFC_BANDS, MAX_PAY_STEPS
+from competences.credentials import DEFAULT_KIND_FOR_BODY, CredentialStatus
 from models import (LeaveKind, LeaveOfAbsence, ProfessionalRegistration, Regulator, Role, RoleGrant, StaffProfile,
                     Team, User, WorkingPattern)
 
@@ -177,19 +178,22 @@ def end_leave(session: Session, leave: LeaveOfAbsence, *, ends_on: dt.date) -> L
 
 # --- professional registrations ----------------------------------------------------------------
 
-def save_registration(session: Session, profile: StaffProfile, *, regulator: Regulator, registration_number: str,
-                      registered_on: dt.date | None = None,
-                      renewal_due_on: dt.date | None = None) -> ProfessionalRegistration:
-    """Add the registration with `regulator`, or update it: a person has one per regulator."""
-    number = registration_number.strip()
-    if not number:
-        raise DomainError("Enter the registration number", field="registration_number")
-    if registered_on and renewal_due_on and renewal_due_on <= registered_on:
-        raise DomainError("The renewal date must be after the registration date", field="renewal_due_on")
-    reg = next((r for r in profile.registrations if r.regulator is regulator), None)
-    if reg is None:
-        reg = ProfessionalRegistration(regulator=regulator)
-        profile.registrations.append(reg)
-    reg.registration_number, reg.registered_on, reg.renewal_due_on = number, registered_on, renewal_due_on
-    session.flush()
-    return reg
+def save_registration(session: Session, profile: StaffProfile, *, regulator: Regulator,
+                      registration_number: str | None, registered_on: dt.date | None = None,
+                      renewal_due_on: dt.date | None = None, kind: str | None = None,
+                      expires_on: dt.date | None = None, status: CredentialStatus | None = None,
+                      body_name: str | None = None, today: dt.date | None = None) -> ProfessionalRegistration:
+    """Add a credential, or correct the one of the same kind (by default the body's usual credential).
+
+    The same rules as the person's own credentials page (app.services.credentials); the notes,
+    which the admin form does not show, are kept when a credential is corrected.
+    """
+    chosen = kind or DEFAULT_KIND_FOR_BODY.get(regulator.value)
+    existing = next((r for r in profile.registrations if r.kind == chosen), None) if chosen else None
+    values = credentials.CredentialInput(
+        regulator=regulator, kind=chosen, registration_number=registration_number, registered_on=registered_on,
+        renewal_due_on=renewal_due_on, expires_on=expires_on,
+        status=status or (existing.status if existing else CredentialStatus.CURRENT),
+        body_name=body_name if body_name is not None else (existing.body_name if existing else None),
+        notes=existing.notes if existing else None)
+    return credentials.save_credential(session, profile, values, today=today or dt.date.today(), credential=existing)

@@ -245,3 +245,14 @@ def test_the_summary_uses_the_declaration_year_and_lists_each_year(session, owne
     assert summary.totals == cpd.CpdTotals(1, 90, 0, 0, 1)
     assert list(summary.by_category) == ["professional"]
     assert [(p.start, t.minutes) for p, t in summary.by_year] == [(D(2026, 6, 15), 90), (D(2025, 6, 15), 60)]
+
+
+def test_the_declaration_year_runs_from_babcp_accreditation_before_any_other_register(session, owner):
+    for kind, body, awarded in (("bps_wpwr", Regulator.BPS, D(2018, 2, 1)),
+                                ("babcp_supervisor_accreditation", Regulator.BABCP, D(2023, 9, 9)),
+                                ("babcp_accreditation", Regulator.BABCP, D(2021, 4, 20))):
+        owner.profile.registrations.append(ProfessionalRegistration(
+            regulator=body, kind=kind, registration_number=kind[:20], registered_on=awarded))
+    session.flush()
+    # The supervisor accreditation has its own date but does not set the practitioner's declaration year.
+    assert cpd.babcp_anchor(session, owner.id) == D(2021, 4, 20)

@@ -8,6 +8,7 @@ import pytest
 from app.services import readiness
 from app.services.reference_data import upload_correction
 from competences.catalogue import built_in_catalogue, built_in_texts
+from competences.credentials import KINDS_BY_ID
 from models import Regulator, RelationshipKind, Role, SupervisionKind
 from tests.factories import make_organisation, make_relationship, make_service, make_team, make_user
 from tests.models.test_snapshot import (add_case, add_contact, add_cpd, add_entries, add_registration,
@@ -74,8 +75,11 @@ def dashboard_url(person):
 def person_with(session, *, roles=(Role.PRACTITIONER,), band, job_title, registrations=(), pay_step=1, organisation=None):
     person = make_user(session, roles=roles, band=band, job_title=job_title, pay_step=pay_step,
                        organisation=organisation)
-    for regulator in registrations:
-        add_registration(session, person, regulator)
+    for held in registrations:  # a Regulator (its usual credential) or a credential kind
+        if isinstance(held, Regulator):
+            add_registration(session, person, held)
+        else:
+            add_registration(session, person, Regulator(KINDS_BY_ID[held].bodies[0]), kind=held)
     return person
 
 
@@ -89,14 +93,17 @@ HIT = "High intensity CBT therapist"
 @pytest.mark.parametrize("roles, band, job_title, registrations, expected", [
     ((P,), "4", TPWP, (), ["trainee-pwp-to-pwp", "next-pay-step"]),
     ((P,), "5", PWP, (Regulator.BPS,), ["pwp-register-bps", "next-pay-step"]),
-    ((P,), "5", PWP, (Regulator.BABCP,), ["pwp-register-babcp", "next-pay-step"]),
+    ((P,), "5", PWP, ("babcp_pwp_register",), ["pwp-register-babcp", "next-pay-step"]),
+    # BABCP accreditation is not the PWP Register: a PWP accredited as a CBT therapist is offered both registers.
+    ((P,), "5", PWP, (Regulator.BABCP,),
+     ["pwp-register-babcp", "pwp-register-bps", "babcp-reaccreditation", "next-pay-step"]),
     ((P,), "5", PWP, (), ["pwp-register-babcp", "pwp-register-bps", "next-pay-step"]),
-    ((P, S, LM), "6", "Senior psychological wellbeing practitioner", (Regulator.BABCP,),
+    ((P, S, LM), "6", "Senior psychological wellbeing practitioner", ("babcp_pwp_register",),
      ["pwp-register-babcp", "next-pay-step"]),
     ((P,), "6", THIT, (Regulator.NMC,),
      ["trainee-hit-to-band-7", "babcp-practitioner-accreditation", "nmc-revalidation", "next-pay-step"]),
-    # A trainee from a PWP background: their BABCP row is the PWP Register, not accreditation.
-    ((P,), "6", THIT, (Regulator.BABCP,),
+    # A trainee from a PWP background: on the PWP Register, not accredited.
+    ((P,), "6", THIT, ("babcp_pwp_register",),
      ["trainee-hit-to-band-7", "babcp-practitioner-accreditation", "next-pay-step"]),
     ((P, S), "7", HIT, (Regulator.BABCP, Regulator.SWE),
      ["babcp-reaccreditation", "babcp-supervisor-accreditation", "next-pay-step"]),
@@ -104,6 +111,9 @@ HIT = "High intensity CBT therapist"
     ((S, LM), "8b", "Clinical lead", (Regulator.NMC, Regulator.BABCP),
      ["babcp-reaccreditation", "babcp-supervisor-accreditation", "nmc-revalidation", "next-pay-step"]),
     ((Role.SERVICE_LEAD,), "8c", "Service lead", (Regulator.HCPC,), ["hcpc-renewal", "next-pay-step"]),
+    # Once BABCP supervisor accreditation is recorded, its annual declaration replaces the application.
+    ((P, S), "8a", "Principal CBT therapist", (Regulator.BABCP, "babcp_supervisor_accreditation"),
+     ["babcp-reaccreditation", "babcp-supervisor-maintenance", "next-pay-step"]),
 ])
 def test_the_pathways_that_apply_follow_the_post_roles_and_registrations(session, org, roles, band, job_title,
                                                                          registrations, expected):
@@ -167,11 +177,14 @@ def test_a_requirement_in_words_gives_figure_target_and_a_bar(session, trainee):
     assert hours.progress_text == "12 h of 40 h"
     assert views["training-cases"].progress_text == "1 of 8 cases"  # TC-01: 6 sessions, 10 × 60 min of supervision
     assert hours.log_endpoint == "portfolio.supervision" and hours.not_recorded is None
-    assert views["training-hours"].not_recorded == "Formal CBT training hours: not recorded in Waymark yet."
-    assert views["training-hours"].status == "not_recorded"
-    assert views["ctsr-passes"].not_recorded.startswith("Ratings of recordings")
+    # Training hours and ratings are recorded now: none yet is "not yet", with the page that records them.
+    assert views["training-hours"].not_recorded is None and views["training-hours"].result.met is False
+    assert views["training-hours"].log_endpoint == "portfolio.training"
+    assert views["ctsr-passes"].not_recorded is None and views["ctsr-passes"].log_endpoint == "portfolio.ctsr"
     pg_dip = next(p for p in assessment.pathways if p.report.pathway_id == "trainee-hit-to-band-7").requirements[0]
-    assert pg_dip.not_recorded == "This qualification or accreditation is not recorded in Waymark yet."
+    # Qualifications are recorded on the credentials page now: a missing PG Diploma is "not yet", not "cannot tell".
+    assert pg_dip.not_recorded is None and pg_dip.result.met is False
+    assert pg_dip.result.missing == ("You need PG Dip HI CBT; none is recorded.",)
     assert pg_dip.progress is None
 
 
@@ -197,7 +210,7 @@ def test_the_dashboard_shows_each_pathway_with_figures_targets_and_whats_missing
     assert 'value="720" max="2400"' in html
     assert "You need 28 h more CBT supervision" in page
     assert "4 h 30 min of 35 h" in page
-    assert "Formal CBT training hours: not recorded in Waymark yet." in page
+    assert "Appraisals, mandatory training and other HR facts: not recorded in Waymark yet." in page
     assert "Not yet" in page
     # The three charts, each with its table.
     assert html.count('role="img"') >= 3

@@ -170,7 +170,7 @@ def test_the_practitioner_home_page_shows_a_registration_renewal_due_soon(sessio
     assert len(due) == 1
     login_as(due[0].profile.user, password=DEMO_PASSWORD)
     html = client.get("/practitioner").get_data(as_text=True)
-    assert due[0].registration_number in html and "due for renewal" in html
+    assert due[0].registration_number in html and "Due within 90 days" in html
 
 
 def test_the_service_lead_home_page_shows_the_tutoring_that_ends_soon(session, client, login_as):

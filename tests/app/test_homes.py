@@ -164,8 +164,10 @@ def test_a_practitioner_sees_registrations_due_for_renewal(client, session, logi
     session.commit()
     login_as(user)
     attention = section(client.get("/practitioner").get_data(as_text=True), "What needs your attention")
-    assert "Your BABCP registration (BABCP-DUE) is due for renewal on" in attention
-    assert "this date has passed" not in attention
+    # The same flags as the credentials page: due within 90 days, with the date.
+    assert "(BABCP-DUE)" in attention and "Due within 90 days" in attention
+    assert f"next declaration or renewal {(TODAY + 20 * DAY).day}" in attention
+    assert "Declaration overdue" not in attention
     assert "HCPC-LATER" not in attention
 
 
@@ -174,7 +176,7 @@ def test_an_overdue_registration_says_so(client, session, login_as, team):
     registration(session, user, due=TODAY - 3 * DAY)
     session.commit()
     login_as(user)
-    assert "this date has passed" in client.get("/practitioner").get_data(as_text=True)
+    assert "Declaration overdue" in client.get("/practitioner").get_data(as_text=True)
 
 
 def test_a_practitioner_without_a_profile_is_told_who_adds_it(client, session, login_as):

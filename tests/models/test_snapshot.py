@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from competences import evidence as ev
+from competences.credentials import CredentialStatus
 from competences.presentations import presentation_group
 from models import (ClinicalCase, ClinicalContact, CpdActivity, LeaveKind, LeaveOfAbsence, ProfessionalRegistration,
                     Regulator, Role, SupervisionCaseMinutes, SupervisionKind, SupervisionSession)
@@ -16,10 +17,12 @@ TODAY = dt.date(2025, 6, 15)
 
 
 def add_registration(session, person, regulator, *, registered_on=dt.date(2020, 7, 1), due=dt.date(2026, 7, 1),
-                     number=None):
-    reg = ProfessionalRegistration(profile=person.profile, regulator=regulator,
+                     number=None, kind=None, expires_on=None, status=CredentialStatus.CURRENT):
+    """A credential from `regulator`; without `kind`, the body's usual one (BABCP: accreditation)."""
+    reg = ProfessionalRegistration(profile=person.profile, regulator=regulator, kind=kind,
                                    registration_number=number or f"{regulator.value.upper()}-1",
-                                   registered_on=registered_on, renewal_due_on=due)
+                                   registered_on=registered_on, renewal_due_on=due, expires_on=expires_on,
+                                   status=status)
     session.add(reg)
     session.flush()
     return reg
@@ -181,37 +184,56 @@ def test_a_case_gets_the_presentation_group_of_its_problem(problem, group):
     assert presentation_group(problem) == group
 
 
-@pytest.mark.parametrize("regulator, band, job_title, kind", [
-    (Regulator.NMC, "6", "Trainee high intensity CBT therapist", "nmc"),
-    (Regulator.HCPC, "7", "High intensity CBT therapist", "hcpc"),
-    (Regulator.SWE, "7", "High intensity CBT therapist", "swe"),
-    (Regulator.UKCP, "7", "High intensity CBT therapist", "ukcp"),
-    (Regulator.BACP, "7", "High intensity CBT therapist", "bacp_accreditation"),
-    (Regulator.BABCP, "7", "High intensity CBT therapist", "babcp_accreditation"),
-    (Regulator.BABCP, "5", "Psychological wellbeing practitioner", "babcp_pwp_register"),
-    (Regulator.BABCP, "6", "Senior psychological wellbeing practitioner", "babcp_pwp_register"),
-    (Regulator.BABCP, "6", "Trainee high intensity CBT therapist", "babcp_pwp_register"),
-    (Regulator.BPS, "5", "Psychological wellbeing practitioner", "bps_wpwr"),
-    (Regulator.BPS, "8a", "Principal clinical psychologist", "bps"),
+@pytest.mark.parametrize("band, job_title", [
+    ("5", "Psychological wellbeing practitioner"), ("7", "High intensity CBT therapist"),
+    ("6", "Trainee high intensity CBT therapist")])
+def test_a_credential_stands_for_the_kind_recorded_with_it_whatever_the_post(session, band, job_title):
+    person = make_user(session, band=band, job_title=job_title)
+    register = add_registration(session, person, Regulator.BABCP, kind="babcp_pwp_register", number="PWP-1")
+    accredited = add_registration(session, person, Regulator.BABCP, kind="babcp_accreditation", number="CBT-1")
+
+    assert (credential_kind(register), credential_kind(accredited)) == ("babcp_pwp_register", "babcp_accreditation")
+    assert {c.kind for c in build_snapshot(session, person.id, TODAY).credentials} == {
+        "babcp_pwp_register", "babcp_accreditation"}
+
+
+@pytest.mark.parametrize("regulator, kind", [
+    (Regulator.NMC, "nmc"), (Regulator.HCPC, "hcpc"), (Regulator.SWE, "swe"), (Regulator.UKCP, "ukcp"),
+    (Regulator.BACP, "bacp_accreditation"), (Regulator.BABCP, "babcp_accreditation"), (Regulator.BPS, "bps_wpwr"),
 ])
-def test_a_registration_stands_for_the_credential_its_regulator_and_the_post_say(regulator, band, job_title, kind):
-    assert credential_kind(regulator, band, job_title) == kind
+def test_a_row_saved_with_only_a_body_is_that_bodys_usual_credential(session, regulator, kind):
+    person = make_user(session, band="5", job_title="Psychological wellbeing practitioner")
+    assert add_registration(session, person, regulator).kind == kind
 
 
-def test_registrations_become_credentials_held_from_registration_until_renewal(session):
+def test_credentials_are_held_from_the_award_until_expiry_and_a_renewal_date_is_not_an_end(session):
     pwp = make_user(session, band="5", job_title="Psychological wellbeing practitioner")
-    babcp = add_registration(session, pwp, Regulator.BABCP, registered_on=dt.date(2022, 9, 14), due=dt.date(2025, 9, 13))
+    babcp = add_registration(session, pwp, Regulator.BABCP, kind="babcp_pwp_register",
+                             registered_on=dt.date(2022, 9, 14), due=dt.date(2025, 3, 1))
     nmc = add_registration(session, pwp, Regulator.NMC, registered_on=None, due=None)
-
+    hcpc = add_registration(session, pwp, Regulator.HCPC, registered_on=dt.date(2019, 1, 1), due=None,
+                            expires_on=dt.date(2025, 6, 14))
     snap = build_snapshot(session, pwp.id, TODAY)
 
     assert sorted(snap.credentials, key=lambda c: c.kind) == [
+        # Its declaration date (1 March) has passed: flagged on the credentials page, but still held.
         ev.Credential(id=f"registration:{babcp.id}", kind="babcp_pwp_register", awarded_on=dt.date(2022, 9, 14),
-                      expires_on=dt.date(2025, 9, 13)),
-        # No registration date recorded: held from today, so no "years held" can be claimed for it.
+                      expires_on=None),
+        ev.Credential(id=f"registration:{hcpc.id}", kind="hcpc", awarded_on=dt.date(2019, 1, 1),
+                      expires_on=dt.date(2025, 6, 14)),
+        # No award date recorded: held from today, so no "years held" can be claimed for it.
         ev.Credential(id=f"registration:{nmc.id}", kind="nmc", awarded_on=TODAY, expires_on=None),
     ]
     assert snap.declaration_anchor == dt.date(2022, 9, 14)
+
+
+@pytest.mark.parametrize("status, lapsed", [
+    (CredentialStatus.CURRENT, False), (CredentialStatus.PENDING, False), (CredentialStatus.LAPSED, True),
+    (CredentialStatus.SUSPENDED, True), (CredentialStatus.EXPIRED, True)])
+def test_a_lapsed_suspended_or_expired_status_makes_the_credential_lapsed(session, status, lapsed):
+    person = make_user(session)
+    add_registration(session, person, Regulator.HCPC, status=status)
+    assert [c.lapsed for c in build_snapshot(session, person.id, TODAY).credentials] == [lapsed]
 
 
 def test_the_declaration_anchor_is_the_bps_date_when_there_is_no_babcp_registration(session):
@@ -220,6 +242,16 @@ def test_the_declaration_anchor_is_the_bps_date_when_there_is_no_babcp_registrat
     add_registration(session, pwp, Regulator.HCPC, registered_on=dt.date(2015, 5, 5))
 
     assert build_snapshot(session, pwp.id, TODAY).declaration_anchor == dt.date(2021, 2, 1)
+
+
+def test_the_declaration_anchor_is_the_babcp_accreditation_not_the_supervisor_accreditation(session):
+    person = make_user(session, band="8a", job_title="Principal CBT therapist")
+    add_registration(session, person, Regulator.BABCP, kind="babcp_supervisor_accreditation",
+                     registered_on=dt.date(2023, 3, 3), number="SUP-1")
+    add_registration(session, person, Regulator.BPS, registered_on=dt.date(2010, 1, 1))
+    add_registration(session, person, Regulator.BABCP, registered_on=dt.date(2016, 10, 20))
+
+    assert build_snapshot(session, person.id, TODAY).declaration_anchor == dt.date(2016, 10, 20)
 
 
 def test_a_person_without_a_staff_profile_has_empty_employment(session):
@@ -255,4 +287,4 @@ def test_building_a_snapshot_takes_the_same_number_of_queries_for_3_or_30_entrie
     assert len(small.cpd) == 3
     assert (len(large.cpd), len(large.supervision), len(large.cases), len(large.contacts)) == (30, 30, 30, 30)
     assert sum(len(s.cases) for s in large.supervision) == 30
-    assert q_few.count == q_many.count == 11
+    assert q_few.count == q_many.count == 15

@@ -1,0 +1,56 @@
+"""Training hours and ratings as the readiness engine reads them, for the snapshot builder (models.snapshot).
+
+One query for training hours and two for ratings, however many rows. Deleted rows never count,
+nor do hours of a deleted course.
+
+Decisions a reviewer would ask about:
+
+* Training hours count on their end date (as a CPD activity does).
+* A CTS-R rating keeps the total and pass it was saved with; the pass mark in force then was the
+  course's own if the rating names a course, else the scale's (changing a course's pass mark
+  re-judges its ratings, app.services.ratings).
+* Rater roles map to the engine's words: self → "self", supervisor → "supervisor",
+  course_tutor → "marker".
+* PWP live assessments have no rating scale in the catalogue, so they become ratings on the scale id
+  the PWP register pathway counts ("pwp-live-assessment"), with a total of 0 and `passed` when the
+  outcome is a pass.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from competences import evidence as ev
+from models.training import CtsrRating, PwpLiveAssessment, TrainingCourse, TrainingHoursEntry
+
+#: The scale id pathways use for PWP live assessments (pathway_pwp_register_babcp.toml).
+PWP_LIVE_ASSESSMENT_SCALE = "pwp-live-assessment"
+
+RATER_ROLES = {"self": "self", "supervisor": "supervisor", "course_tutor": "marker"}
+
+
+def training_hours_for(session: Session, owner_id: int) -> tuple[ev.TrainingHours, ...]:
+    rows = session.scalars(
+        select(TrainingHoursEntry).join(TrainingCourse, TrainingCourse.id == TrainingHoursEntry.course_id)
+        .where(TrainingCourse.owner_id == owner_id, TrainingCourse.deleted_at.is_(None),
+               TrainingHoursEntry.deleted_at.is_(None))
+        .order_by(TrainingHoursEntry.end_on, TrainingHoursEntry.id))
+    return tuple(ev.TrainingHours(id=f"training-hours:{row.id}", date=row.end_on, minutes=row.minutes, kind=row.kind,
+                                  skills_focused=row.skills_focused) for row in rows)
+
+
+def ratings_for(session: Session, owner_id: int) -> tuple[ev.Rating, ...]:
+    ctsr = session.scalars(select(CtsrRating).where(CtsrRating.owner_id == owner_id, CtsrRating.deleted_at.is_(None))
+                           .order_by(CtsrRating.rated_on, CtsrRating.id))
+    found = [ev.Rating(id=f"ctsr:{row.id}", scale_id=row.scale_id, date=row.rated_on, total=row.total,
+                       passed=row.passed, rater_role=RATER_ROLES.get(row.rater_role, row.rater_role),
+                       case_ref=row.case_ref) for row in ctsr]
+    live = session.scalars(select(PwpLiveAssessment).where(PwpLiveAssessment.owner_id == owner_id,
+                                                           PwpLiveAssessment.deleted_at.is_(None))
+                           .order_by(PwpLiveAssessment.assessed_on, PwpLiveAssessment.id))
+    found += [ev.Rating(id=f"live-assessment:{row.id}", scale_id=PWP_LIVE_ASSESSMENT_SCALE, date=row.assessed_on,
+                        total=0, passed=row.outcome == "pass", rater_role="marker",
+                        intervention=row.intervention if row.intervention != "other"
+                        else f"other:{(row.intervention_other or '').strip().lower()}")
+              for row in live]
+    return tuple(sorted(found, key=lambda r: (r.date, r.id)))
