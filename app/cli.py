@@ -231,8 +231,44 @@ def credentials_remind(on: Any) -> None:
     click.echo(f"{sent} credential reminder{'' if sent == 1 else 's'} sent.")
 
 
+# --- notifications -----------------------------------------------------------------------------
+
+notify_cli = click.Group("notify", help="E-mails about what is waiting on people.")
+
+
+@notify_cli.command("digest")
+@click.option("--today", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD); default: today.")
+@with_appcontext
+def notify_digest(on: Any) -> None:
+    """E-mail each person who chose the daily digest what is waiting on them, if anything.
+
+    Each person gets at most one digest a day, so running this daily (or twice) is safe.
+    """
+    import datetime as dt
+
+    from app.services.mail import SMTPSettings
+    from app.services.notifications import send_digests
+
+    today = on.date() if on is not None else dt.date.today()
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    adapter = current_app.url_map.bind("localhost")
+
+    def link(endpoint: str, **values: Any) -> str:
+        return base + adapter.build(endpoint, values)
+
+    session = _session()
+    session.info["actor_id"] = None
+    try:
+        sent = send_digests(session, SMTPSettings.from_config(current_app.config), today, link)
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{sent} digest{'' if sent == 1 else 's'} sent.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli):
+    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli, notify_cli):
         app.cli.add_command(command)
 
 

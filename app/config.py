@@ -56,6 +56,8 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         #: Where evidence files are stored by SHA-256; unset means UPLOAD_DIR/evidence (app.portfolio.evidence).
         "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or None,
         "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 10),
+        #: Days a link for an outside supervisor or referee works (app.outside).
+        "OUTSIDE_LINK_DAYS": _int(env, "OUTSIDE_LINK_DAYS", 14),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 587),

@@ -20,6 +20,9 @@ PUBLIC_ENDPOINTS = frozenset({
     "auth.forgot_password",
     "auth.reset_password",
     "health.health",
+    # Single-use links for outside supervisors and referees (app.outside): the token is the authority.
+    "outside.link",
+    "outside.done",
 })
 
 

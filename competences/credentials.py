@@ -218,15 +218,32 @@ class Flags:
         return self.lapse_on is not None and self.overdue and self.lapse_on < self.today
 
 
+def _lapse_on(due: dt.date, rule: ReminderRule) -> dt.date | None:
+    if rule.lapse_days_after_body_reminder is None:
+        return None
+    body_reminder = due - dt.timedelta(days=rule.body_reminder_days_before or 0)
+    return body_reminder + dt.timedelta(days=rule.lapse_days_after_body_reminder)
+
+
 def next_due(facts: CredentialFacts, rule: ReminderRule, today: dt.date) -> dt.date | None:
-    """The recorded renewal date; else, for anniversary kinds, the next anniversary of the award on or after today."""
+    """The recorded renewal date; else, for anniversary kinds, the anniversary of the award still open on `today`.
+
+    An anniversary stays the due date after it passes until its lapse date (BABCP: 28 days after
+    its reminder), so "declaration overdue" and "lapses on" show in that window; Waymark cannot
+    know whether an unrecorded declaration was made, so after the lapse date the next anniversary
+    is due. Kinds without a lapse rule move on the day after the anniversary.
+    """
     if facts.renewal_due_on is not None:
         return facts.renewal_due_on
     if rule.next_due_from != "anniversary" or facts.awarded_on is None:
         return None
-    year = max(today.year, facts.awarded_on.year + 1)
-    due = anniversary(facts.awarded_on, year)
-    return due if due >= today else anniversary(facts.awarded_on, year + 1)
+    first = facts.awarded_on.year + 1
+    for year in range(max(first, today.year - 1), max(first, today.year - 1) + 3):
+        due = anniversary(facts.awarded_on, year)
+        lapse_on = _lapse_on(due, rule)
+        if today <= due or (lapse_on is not None and today <= lapse_on):
+            return due
+    raise AssertionError("unreachable: three consecutive anniversaries include one on or after today")
 
 
 def flags(facts: CredentialFacts, rule: ReminderRule, today: dt.date) -> Flags:
@@ -235,10 +252,7 @@ def flags(facts: CredentialFacts, rule: ReminderRule, today: dt.date) -> Flags:
     active = facts.status is CredentialStatus.CURRENT and not expired
     due = next_due(facts, rule, today) if active else None
     reminder_on = due - dt.timedelta(days=rule.remind_days_before) if due else None
-    lapse_on = None
-    if due is not None and rule.lapse_days_after_body_reminder is not None:
-        body_reminder = due - dt.timedelta(days=rule.body_reminder_days_before or 0)
-        lapse_on = body_reminder + dt.timedelta(days=rule.lapse_days_after_body_reminder)
+    lapse_on = _lapse_on(due, rule) if due is not None else None
     horizon = today + dt.timedelta(days=rule.due_soon_days)
     upcoming = [d for d in (due, facts.expires_on if active else None) if d is not None and today <= d]
     reminders: list[Reminder] = []

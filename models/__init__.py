@@ -14,6 +14,10 @@ from models.evidence import CaseEvidence, CpdEvidence, EvidenceItem, StoredFile
 from models.claims import ClaimEvidence, ClaimStatusChange, CompetenceClaim
 import models.ksa  # noqa: F401  (tables for the metadata)
 import models.training  # noqa: F401
+import models.level_ratings  # noqa: F401
+import models.countersigning  # noqa: F401
+import models.outside_links  # noqa: F401
+import models.supervisor_work  # noqa: F401
 import models.credentials  # noqa: F401
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 

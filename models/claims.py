@@ -28,6 +28,9 @@ class CompetenceClaim(SoftDeleted, Base):
     __tablename__ = "competence_claims"
 
     id: Mapped[IntPK]
+    #: Optimistic lock: every UPDATE checks and bumps it, so two reviewers (or a reviewer and the
+    #: owner) acting on the same state cannot both win; the loser's flush raises StaleDataError.
+    version: Mapped[int] = mapped_column(server_default="1")
     owner_id: Mapped[int] = user_fk()
     framework_id: Mapped[str] = mapped_column(String(60))
     #: The framework version the claim was written against (competences.catalogue).
@@ -52,6 +55,8 @@ class CompetenceClaim(SoftDeleted, Base):
         back_populates="claim", cascade="all, delete-orphan", order_by="ClaimEvidence.id")
     history: Mapped[list[ClaimStatusChange]] = relationship(
         back_populates="claim", order_by="ClaimStatusChange.id")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ClaimEvidence(Base):

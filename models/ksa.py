@@ -158,6 +158,12 @@ class ReferenceRequest(Base):
     requested_at: Mapped[Timestamp]
     cancelled_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
+    #: The reference or countersignature as written (by the supervisor in Waymark or the outside referee).
+    response_text: Mapped[str | None] = mapped_column(Text)
+    #: "waymark" when a supervisor wrote it here, "outside" when it came through a link.
+    completed_via: Mapped[str | None] = mapped_column(String(20))
+    #: The name the outside referee gave as their confirmation.
+    completed_by_name: Mapped[str | None] = mapped_column(String(120))
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     referee: Mapped[User | None] = relationship(foreign_keys=[referee_id])

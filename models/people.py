@@ -37,6 +37,8 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[Timestamp]
     last_login_at: Mapped[dt.datetime | None]
+    #: Send one e-mail a day listing what is waiting on them (app.services.notifications); off unless chosen.
+    digest_opt_in: Mapped[bool] = mapped_column(default=False)
 
     organisation: Mapped[Organisation] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, IntPK, Str120, Str255, Timestamp, user_fk, utcnow
+from models.base import Base, IntPK, Str120, Str255, Timestamp, UTCDateTime, user_fk, utcnow
+from models.countersigning import CountersignStatus
 from models.enums import SupervisionKind, str_enum
 from models.people import User
 from models.relationships import StaffRelationship
@@ -92,9 +93,21 @@ class SupervisionSession(SoftDeleted, Base):
     outside_supervisor_credentials: Mapped[str | None] = mapped_column(String(255))
     #: Themes discussed. Private: supervision notes are never shown to HR, managers or admins.
     themes: Mapped[str | None] = mapped_column(Text)
+    #: The supervisor's countersignature: awaiting until they confirm or dispute it; back to awaiting on an edit.
+    countersign_status: Mapped[CountersignStatus] = mapped_column(
+        str_enum(CountersignStatus, 20), default=CountersignStatus.AWAITING)
+    countersigned_by_id: Mapped[int | None] = user_fk(nullable=True)
+    countersigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Required to dispute; optional to confirm.
+    countersign_comment: Mapped[str | None] = mapped_column(Text)
+    #: Set when someone outside Waymark confirmed it through a single-use link (countersigned_by_id is then None).
+    countersigned_outside_name: Mapped[str | None] = mapped_column(String(120))
+    #: SHA-256 of the session as countersigned; an edit that changes it sends the session back to awaiting.
+    countersigned_digest: Mapped[str | None] = mapped_column(String(64))
 
     supervisee: Mapped[User] = relationship(foreign_keys=[supervisee_id])
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
+    countersigned_by: Mapped[User | None] = relationship(foreign_keys=[countersigned_by_id])
     relationship_: Mapped[StaffRelationship | None] = relationship()
     cases: Mapped[list[SupervisionCaseMinutes]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SupervisionCaseMinutes.id")

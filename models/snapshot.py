@@ -2,9 +2,10 @@
 
 Web pages, PDF exports and jobs all judge readiness from the snapshot this module builds, so they
 agree. It reads every log once (one query per record type, soft-deleted rows left out), whatever
-the number of entries: 15 queries in all (the person with roles, profile, working patterns, leave
+the number of entries: 17 queries in all (the person with roles, profile, working patterns, leave
 and registrations: 6; CPD: 1; supervision and its case minutes: 2; cases: 1; contacts: 1; sign-offs: 1;
-training hours: 1; CTS-R ratings and PWP live assessments: 2 — see models.training_snapshot).
+training hours: 1; CTS-R ratings and PWP live assessments: 2 — see models.training_snapshot;
+supervision given, in the service and outside: 2 — see models.supervisor_snapshot).
 
 Decisions a reviewer would ask about:
 
@@ -45,11 +46,11 @@ from models.claims import CompetenceClaim
 from models.enums import Role
 from models.people import ProfessionalRegistration, StaffProfile, User
 from models.portfolio import ClinicalCase, ClinicalContact, CpdActivity, SupervisionSession
+from models.supervisor_snapshot import supervision_given_for
 from models.training_snapshot import ratings_for, training_hours_for
 
 #: Evidence record kinds (Snapshot fields, as pathways name them) Waymark has no table for yet.
 NOT_RECORDED: Mapping[str, str] = types.MappingProxyType({
-    "supervision_given": "supervision you give",
     "hr": "appraisals, mandatory training and other HR facts",
 })
 
@@ -112,7 +113,7 @@ def _supervision(row: SupervisionSession) -> ev.SupervisionSession:
     return ev.SupervisionSession(
         id=f"supervision:{row.id}", date=row.occurred_on, minutes=row.minutes, kind=row.kind.value,
         group_size=row.group_size, cbt=row.cbt, live_or_recorded_sampled=row.live_or_recorded_sampled,
-        countersigned=False,
+        countersigned=row.countersign_status == "confirmed",
         cases=tuple(ev.CaseMinutes(case_ref=c.case_ref, minutes=c.minutes) for c in row.cases))
 
 
@@ -176,6 +177,7 @@ def build_snapshot(session: Session, user_id: int, today: dt.date) -> ev.Snapsho
         signoffs=tuple(_signoff(row) for row in signed),
         ratings=ratings_for(session, user_id),
         training=training_hours_for(session, user_id),
+        supervision_given=supervision_given_for(session, user_id),
         credentials=tuple(_credential(reg, profile, today) for reg in profile.registrations) if profile else (),
         declaration_anchor=_anchor(profile),
     )

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, IntPK, Str120, Str255, user_fk
+from models.base import Base, IntPK, Str120, Str255, UTCDateTime, user_fk
+from models.countersigning import CountersignStatus
+from models.enums import str_enum
 from models.people import User
 from models.portfolio import ClinicalCase, SoftDeleted
 
@@ -145,9 +147,16 @@ class CtsrRating(SoftDeleted, Base):
     passed: Mapped[bool]
     #: The pass mark in force when it was last saved (the course's, else the scale's).
     pass_mark_used: Mapped[int]
+    #: For a supervisor's rating: the supervisor's confirmation that it is theirs (awaiting, confirmed, disputed).
+    confirm_status: Mapped[CountersignStatus] = mapped_column(
+        str_enum(CountersignStatus, 20), default=CountersignStatus.AWAITING)
+    confirmed_by_id: Mapped[int | None] = user_fk(nullable=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    confirm_comment: Mapped[str | None] = mapped_column(Text)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     rater: Mapped[User | None] = relationship(foreign_keys=[rater_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     course: Mapped[TrainingCourse | None] = relationship()
 
 

@@ -10,17 +10,21 @@ Decisions a reviewer would ask about:
   course's own if the rating names a course, else the scale's (changing a course's pass mark
   re-judges its ratings, app.services.ratings).
 * Rater roles map to the engine's words: self → "self", supervisor → "supervisor",
-  course_tutor → "marker".
+  course_tutor → "marker". A rating the practitioner recorded as their supervisor's counts only
+  once a supervisor has confirmed it (app.services.countersigning); until then, or when disputed,
+  it is left out, so a practitioner cannot meet a requirement by their own entry. Course markers'
+  ratings cannot be confirmed in Waymark yet and count as recorded.
 * PWP live assessments have no rating scale in the catalogue, so they become ratings on the scale id
   the PWP register pathway counts ("pwp-live-assessment"), with a total of 0 and `passed` when the
   outcome is a pass.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from competences import evidence as ev
+from models.countersigning import CountersignStatus
 from models.training import CtsrRating, PwpLiveAssessment, TrainingCourse, TrainingHoursEntry
 
 #: The scale id pathways use for PWP live assessments (pathway_pwp_register_babcp.toml).
@@ -40,7 +44,9 @@ def training_hours_for(session: Session, owner_id: int) -> tuple[ev.TrainingHour
 
 
 def ratings_for(session: Session, owner_id: int) -> tuple[ev.Rating, ...]:
-    ctsr = session.scalars(select(CtsrRating).where(CtsrRating.owner_id == owner_id, CtsrRating.deleted_at.is_(None))
+    ctsr = session.scalars(select(CtsrRating).where(
+        CtsrRating.owner_id == owner_id, CtsrRating.deleted_at.is_(None),
+        or_(CtsrRating.rater_role != "supervisor", CtsrRating.confirm_status == CountersignStatus.CONFIRMED))
                            .order_by(CtsrRating.rated_on, CtsrRating.id))
     found = [ev.Rating(id=f"ctsr:{row.id}", scale_id=row.scale_id, date=row.rated_on, total=row.total,
                        passed=row.passed, rater_role=RATER_ROLES.get(row.rater_role, row.rater_role),

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app.database import db
 from app.portfolio.dashboard import log_links
 from app.security import requires, signed_in
-from app.services import credentials, team_views
+from app.services import credentials, review_queue, team_views
 from app.services.access import has_any_role
 from app.templating import ROLE_HOMES
 from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, StaffProfile, User)
@@ -69,7 +69,16 @@ def _looked_after(kind: RelationshipKind, template: str, title: str) -> str:
 @bp.route("/supervisor")
 @requires(_role(Role.SUPERVISOR))
 def supervisor() -> str:
-    return _looked_after(RelationshipKind.SUPERVISION, "home/looked_after.html", "Your supervisees")
+    """Each current supervisee with a summary, then one review queue across them all (app.services.review_queue)."""
+    session = db()
+    rels = review_queue.current_supervisees(session, current_user, today())
+    queue = review_queue.queue_for(session, current_user, today(), review_queue.default_providers(),
+                                   supervisees=review_queue.distinct_people(rels))
+    soon = today() + dt.timedelta(days=30)
+    return render_template("home/supervisor.html", title="Your supervisees", relationships=rels,
+                           summaries=review_queue.supervisee_summaries(session, rels, queue, today()), queue=queue,
+                           kinds=review_queue.KIND_LABELS, ending_soon=[r for r in rels if r.ends_on and r.ends_on <= soon],
+                           today=today())
 
 
 @bp.route("/tutor")

@@ -68,14 +68,17 @@ def _chosen_variant(person: User, framework: Framework) -> str | None:
 
 
 def _load_claim(person: User, claim_id: int, *, live: bool = False) -> CompetenceClaim:
-    """One of the person's claims, with its evidence and history (404 for anyone else's; with `live`, once deleted too)."""
+    """One of the person's claims, with its evidence and history (404 for anyone else's; with `live`, once deleted too).
+
+    A deleted claim is the owner's alone until restored, as deleted evidence is: supervisors get 404.
+    """
     claim = db().scalar(select(CompetenceClaim).where(CompetenceClaim.id == claim_id,
                                                       CompetenceClaim.owner_id == person.id).options(
         selectinload(CompetenceClaim.evidence_links).selectinload(ClaimEvidence.evidence)
         .selectinload(EvidenceItem.file),
         selectinload(CompetenceClaim.history).selectinload(ClaimStatusChange.actor),
         selectinload(CompetenceClaim.signed_by)))
-    ensure(claim is not None and not (live and claim.is_deleted), hide=True)
+    ensure(claim is not None and not ((live or _actor().id != person.id) and claim.is_deleted), hide=True)
     assert claim is not None
     return claim
 
@@ -94,8 +97,11 @@ def _library(person: User, claim: CompetenceClaim | None) -> list[EvidenceItem]:
 @requires(signed_in, "can_read_log")
 def frameworks(user_id: int) -> tuple[str, int]:
     person = load_person(user_id)
+    portfolio = ksa_service.portfolio_of(db(), person.id)
+    variants = {"ksa": portfolio.route} if portfolio is not None and portfolio.route else None
     return _render("portfolio/coverage_frameworks.html", person,
-                   frameworks=service.frameworks_coverage(db(), person.id, catalogue=catalogue_for(db()), on=today()))
+                   frameworks=service.frameworks_coverage(db(), person.id, catalogue=catalogue_for(db()), on=today(),
+                                                          variants=variants))
 
 
 @bp.route("/frameworks/<framework_id>")

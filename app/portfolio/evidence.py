@@ -8,6 +8,7 @@ preview routes below, never from `static/`, with headers that stop a browser run
 from __future__ import annotations
 
 import io
+from functools import partial
 import logging
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from app.services.evidence import Access
 from app.services.evidence_store import BY_MEDIA_TYPE, ascii_file_name, path_for, size_text
 from app.services.logs import can_read_case
 from models import CpdActivity, User
+from models.reference_data import catalogue_for
 from models.evidence import CaseEvidence, CpdEvidence, EvidenceItem
 from models.portfolio import ClinicalCase
 
@@ -162,7 +164,7 @@ def _item_page(person: User, access: Access, item: EvidenceItem, links_form: Evi
     if links_form is None and _viewer().id == person.id and not item.is_deleted:
         links_form = _links_form(person, item)
     return _render("portfolio/evidence_item.html", person, access, status, item=item, supports=supports,
-                   links_form=links_form, claim_label=lambda c: evidence_service.claim_label(db(), c),
+                   links_form=links_form, claim_label=partial(evidence_service.claim_label, catalogue_for(db())),
                    signed=evidence_service.SIGNED)
 
 

@@ -20,9 +20,11 @@ from app.portfolio.common import load_person, may_change, today
 from app.portfolio.ksa_forms import BiographyForm, ExperienceForm, ReferenceForm, RouteForm, StudyForm
 from app.security import ensure, requires, signed_in
 from app.services import ksa as ksa_service
+from app.services import outside_links
 from app.services.errors import DomainError
 from competences.frameworks import Framework, items
 from models import User
+from models.base import utcnow
 from models.ksa import KsaExperience, KsaStudy, ReferenceRequest
 
 STUDY_PER_PAGE = 25
@@ -315,7 +317,8 @@ def ksa_references(user_id: int) -> tuple[str, int]:
     person = load_person(user_id)
     framework = ksa_service.ksa_framework(db())
     return _render("portfolio/ksa_references.html", person,
-                   requests=ksa_service.reference_requests(db(), person.id), criteria=_criteria_names(framework))
+                   requests=ksa_service.reference_requests(db(), person.id), criteria=_criteria_names(framework),
+                   links=outside_links.latest_links_by_request(db(), person.id), now=utcnow())
 
 
 @bp.route("/ksa/references/new", methods=["GET", "POST"])

@@ -395,13 +395,53 @@ def undo_delete_claim(session: Session, claim: CompetenceClaim, actor: User) -> 
 
 # --- the supervisor's moves --------------------------------------------------------------------
 
-def _reviewer(session: Session, claim: CompetenceClaim, actor: User, on: dt.date) -> None:
+class ClaimChanged(DomainError):
+    """The claim is no longer as the reviewer saw it: someone acted on it, or the owner changed it, meanwhile."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"This claim changed while you were looking: {what}. Read it again below before you act.")
+
+
+#: The message when the database refuses a stale write (StaleDataError: another reviewer committed first).
+CHANGED_MEANWHILE = "someone else acted on it at the same moment"
+
+
+_DONE = {"submit": "submitted it", "recall": "recalled it", "return": "returned it", "sign_off": "signed it off",
+         "withdraw_sign_off": "withdrew the sign-off", "change": "changed it"}
+
+
+def check_unchanged(claim: CompetenceClaim, version: int | None, digest: str | None) -> None:
+    """ClaimChanged unless the claim still has the version and digest the reviewer's page showed.
+
+    The version moves with every change to the claim's row (status, statement, sign-off); the
+    digest also covers the linked files, so relinking evidence is caught too. None skips a check
+    (callers other than the review page, such as the CLI and older tests).
+    """
+    if version is not None and claim.version != version:
+        latest = claim.history[-1] if claim.history else None
+        what = (f"{latest.actor.full_name} {_DONE.get(latest.action, 'changed it')}" if latest is not None
+                and latest.actor is not None else "it was updated")
+        raise ClaimChanged(f"{what}; it is now {claim.status.label.lower()}")
+    if digest is not None and claim_digest(claim) != digest:
+        raise ClaimChanged("its statement or evidence is different now")
+
+
+def _reviewer(session: Session, claim: CompetenceClaim, actor: User, on: dt.date, *,
+              item_date: bool = False) -> None:
+    """Nobody reviews their own claim; the reviewer supervises the owner on `on` and, with `item_date`,
+    also on the day the claim was submitted (a supervisor cannot vouch for work from before or after
+    their supervision)."""
     if actor.id == claim.owner_id:
         raise NotPermitted("Nobody can sign off, return or withdraw their own claim")
     owner = session.get(User, claim.owner_id)
     assert owner is not None
     if not can_supervise(session, actor, owner, on):
         raise NotPermitted(f"Only a current supervisor of {owner.full_name} can review this claim")
+    submitted = claim.submitted_at.date() if item_date and claim.submitted_at is not None else None
+    if submitted is not None and not can_supervise(session, actor, owner, submitted):
+        raise NotPermitted(
+            f"{owner.full_name} submitted this claim on {submitted:%-d %B %Y}, when you were not their supervisor. "
+            "Only a supervisor on that date can review it; they can recall it and submit it again for you")
 
 
 def _clear_sign_off(claim: CompetenceClaim) -> None:
@@ -409,9 +449,18 @@ def _clear_sign_off(claim: CompetenceClaim) -> None:
 
 
 def sign_off(session: Session, claim: CompetenceClaim, actor: User, method: str, comment: str | None,
-             on: dt.date) -> None:
-    """Sign the claim off as seen by `method` on day `on` (the supervision must be current that day)."""
-    _reviewer(session, claim, actor, on)
+             on: dt.date, *, version: int | None = None, digest: str | None = None) -> None:
+    """Sign the claim off as seen by `method` on day `on`.
+
+    The supervision must be current on `on` and on the day the claim was submitted. `version` and
+    `digest`: what the reviewer's page showed (check_unchanged).
+    """
+    check_unchanged(claim, version, digest)
+    submitted = claim.submitted_at.date() if claim.submitted_at is not None else None
+    if on > dt.date.today() or (submitted is not None and on < submitted):
+        # A sign-off is dated when it is given: never ahead, never before the claim was submitted.
+        raise DomainError("A sign-off is dated between the day the claim was submitted and today", field="method")
+    _reviewer(session, claim, actor, on, item_date=True)
     if method not in SIGN_OFF_METHODS:
         raise DomainError("Choose how you saw this competence", field="method")
     if comment and len(comment.strip()) > MAX_COMMENT:
@@ -422,9 +471,13 @@ def sign_off(session: Session, claim: CompetenceClaim, actor: User, method: str,
 
 
 def return_claim(session: Session, claim: CompetenceClaim, actor: User, comment: str, *,
-                 on: dt.date | None = None) -> None:
-    """Send the claim back with comments for the person to act on; any earlier sign-off no longer stands."""
-    _reviewer(session, claim, actor, on or dt.date.today())
+                 on: dt.date | None = None, version: int | None = None, digest: str | None = None) -> None:
+    """Send the claim back with comments for the person to act on; any earlier sign-off no longer stands.
+
+    The same supervision rule as sign_off: current on `on` and on the day the claim was submitted.
+    """
+    check_unchanged(claim, version, digest)
+    _reviewer(session, claim, actor, on or dt.date.today(), item_date=True)
     if len((comment or "").strip()) > MAX_COMMENT:
         raise DomainError(f"The comment must be {MAX_COMMENT:,} characters or fewer", field="comment")
     _move(session, claim, actor, ClaimAction.RETURN, comment=comment)
@@ -433,8 +486,9 @@ def return_claim(session: Session, claim: CompetenceClaim, actor: User, comment:
 
 
 def withdraw_sign_off(session: Session, claim: CompetenceClaim, actor: User, reason: str, *,
-                      on: dt.date | None = None) -> None:
+                      on: dt.date | None = None, version: int | None = None, digest: str | None = None) -> None:
     """The signer takes back their sign-off, with a reason; the claim goes back to the person as returned."""
+    check_unchanged(claim, version, digest)
     _reviewer(session, claim, actor, on or dt.date.today())
     if claim.signed_by_id is not None and claim.signed_by_id != actor.id:
         raise NotPermitted("Only the supervisor who signed this claim off can withdraw the sign-off")

@@ -222,10 +222,8 @@ class CredentialRow:
     credential: ProfessionalRegistration
     flags: Flags
     tags: list[tuple[str, str]]
-    #: Linked evidence the viewer may see.
+    #: Linked evidence the viewer may see (HR: only items shared with HR; unshared ones are not even counted).
     evidence: list[EvidenceItem]
-    #: Linked items the viewer may not see (HR sees that they exist, not what they are).
-    hidden_evidence: int
 
 
 def credential_rows(session: Session, viewer: User, owner: User, today: dt.date) -> list[CredentialRow]:
@@ -244,7 +242,7 @@ def credential_rows(session: Session, viewer: User, owner: User, today: dt.date)
                  if link.credential_id == credential.id and link.evidence.deleted_at is None]
         visible = [item for item in items if private or item.shared_with_hr]
         f = flags_of(credential, rule_set, today)
-        rows.append(CredentialRow(credential, f, tags(f), visible, len(items) - len(visible)))
+        rows.append(CredentialRow(credential, f, tags(f), visible))
     return rows
 
 

@@ -21,6 +21,7 @@ from app.services.access import can_view_person
 from app.services.errors import DomainError
 from app.services.evidence_store import Readable, safe_file_name, store, type_for_name
 from app.services.privacy import refuse_patient_identifiers
+from competences.catalogue import Catalogue
 from competences.claims import ClaimStatus
 from competences.frameworks import item as framework_item
 from models import CpdActivity, User
@@ -43,6 +44,8 @@ KINDS: tuple[tuple[str, str], ...] = (
 KIND_LABELS = dict(KINDS)
 #: A claim with one of these statuses carries a signature over its evidence.
 SIGNED = (ClaimStatus.SIGNED_OFF, ClaimStatus.NEEDS_RESIGNING)
+#: Evidence behind these claims cannot be deleted: a signature covers it, or a supervisor is reading it to sign.
+PROTECTED = (ClaimStatus.SUBMITTED, *SIGNED)
 MAX_TITLE = 255
 MAX_DESCRIPTION = 5000
 
@@ -235,32 +238,34 @@ def set_links(session: Session, item: EvidenceItem, *, cpd_ids: Collection[int],
 
 # --- deleting --------------------------------------------------------------------------------------
 
-def claim_label(session: Session, claim: CompetenceClaim) -> str:
+def claim_label(catalogue: Catalogue, claim: CompetenceClaim) -> str:
     """"KSA: KSA 8 Title" from the catalogue, or the framework and item ids if the item is unknown there."""
     try:
-        framework = catalogue_for(session).version(claim.framework_id, claim.framework_version).content
+        framework = catalogue.version(claim.framework_id, claim.framework_version).content
         found = framework_item(framework, claim.item_id)
     except (KeyError, AttributeError):
         return f"{claim.framework_id} {claim.item_id}"
     return f"{framework.meta.title}: {found.code} {found.title}"
 
 
-def signed_claims(session: Session, item: EvidenceItem) -> list[CompetenceClaim]:
+def protecting_claims(session: Session, item: EvidenceItem) -> list[CompetenceClaim]:
+    """Live claims signed off, awaiting re-signing or submitted for sign-off that link the item."""
     return list(session.scalars(
         select(CompetenceClaim).join(ClaimEvidence, ClaimEvidence.claim_id == CompetenceClaim.id)
-        .where(ClaimEvidence.evidence_id == item.id, CompetenceClaim.status.in_(SIGNED),
+        .where(ClaimEvidence.evidence_id == item.id, CompetenceClaim.status.in_(PROTECTED),
                CompetenceClaim.deleted_at.is_(None))
         .order_by(CompetenceClaim.framework_id, CompetenceClaim.item_id, CompetenceClaim.id)))
 
 
 def delete(session: Session, item: EvidenceItem) -> None:
-    """Soft delete, refused while a signed-off claim (or one awaiting re-signing) relies on the item."""
-    signed = signed_claims(session, item)
-    if signed:
-        names = "; ".join(claim_label(session, c) for c in signed)
-        raise DomainError(f"This evidence supports signed-off claims, so it cannot be deleted: {names}. "
-                          "Ask for the sign-off to be withdrawn, or link other evidence and have the claim "
-                          "signed again, first.")
+    """Soft delete, refused while a claim signed off, awaiting re-signing or submitted for sign-off relies on it."""
+    protecting = protecting_claims(session, item)
+    if protecting:
+        catalogue = catalogue_for(session)
+        names = "; ".join(claim_label(catalogue, c) for c in protecting)
+        raise DomainError(f"This evidence supports claims that are signed off or waiting for sign-off, so it "
+                          f"cannot be deleted: {names}. Recall a submitted claim, or ask for a sign-off to be "
+                          "withdrawn, or link other evidence and have the claim signed again, first.")
     logs.soft_delete(session, item)
 
 

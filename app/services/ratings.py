@@ -20,6 +20,7 @@ from app.services.privacy import check_case_reference, refuse_patient_identifier
 from competences.catalogue import Catalogue
 from competences.frameworks import RatingScale, ScaleItem, pass_mark, total
 from models import User
+from models.countersigning import CountersignStatus
 from models.training import CtsrRating, PwpLiveAssessment, TrainingCourse
 
 CTSR_SCALE_ID = "ctsr"
@@ -195,9 +196,20 @@ def update_ctsr(session: Session, rating: CtsrRating, owner: User, details: Ctsr
     if rating.deleted_at is not None:
         raise DomainError("This rating has been deleted; restore it before changing it")
     scores, comments, course = _check_ctsr(session, owner, details, scale, today)
+    before = _confirmed_content(rating)
     _apply_ctsr(rating, owner, details, scale, scores, comments, course)
+    if rating.confirm_status is not CountersignStatus.AWAITING and _confirmed_content(rating) != before:
+        # What the supervisor confirmed (or disputed) has changed: it waits for them again.
+        rating.confirm_status = CountersignStatus.AWAITING
+        rating.confirmed_by_id, rating.confirmed_at = None, None
     session.flush()
     return rating
+
+
+def _confirmed_content(rating: CtsrRating) -> tuple[object, ...]:
+    """What a supervisor's confirmation covers: everything the practitioner can change on a rating."""
+    return (rating.rated_on, rating.recording_ref, rating.case_ref, rating.course_id, rating.rater_role,
+            rating.rater_name, sorted((rating.scores or {}).items()), sorted((rating.comments or {}).items()))
 
 
 def rejudge_course_ratings(session: Session, course: TrainingCourse, scale: RatingScale) -> int:

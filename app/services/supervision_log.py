@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, extract, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.services import countersigning
 from app.services.errors import DomainError
 from app.services.privacy import check_case_reference, refuse_patient_identifiers
 from competences.rules import minutes_text
@@ -261,6 +262,7 @@ def update_supervision(session: Session, entry: SupervisionSession, details: Sup
         raise DomainError("This entry has been deleted; restore it before changing it")
     checked = _check(session, entry.supervisee_id, details, today)
     _apply(session, entry, details, checked)
+    countersigning.reset_if_changed(session, entry)
     session.flush()
     return entry
 

@@ -310,6 +310,14 @@ def test_the_supervisor_reads_the_claim_and_its_history_but_changes_nothing(sess
     assert "Start a claim" not in client.get(f"/people/{owner.id}/frameworks/ksa").get_data(as_text=True)
 
 
+def test_a_deleted_claim_is_the_owners_alone_until_restored(session, owner, supervisor, signed_in):
+    claim = make_claim(session, owner)
+    svc.update_claim(session, claim, owner, svc.ClaimInput(statement={"how-learned": "Private words"}))
+    svc.delete_claim(session, claim, owner)
+    client = signed_in(supervisor)
+    assert client.get(f"/people/{owner.id}/claims/{claim.id}").status_code == 404
+
+
 @pytest.mark.parametrize("who", ["hr", "line_manager", "admin", "ended_supervisor", "colleague"])
 def test_others_get_404_on_every_claim_page(session, org, team, owner, signed_in, who):
     claim = make_claim(session, owner)

@@ -526,8 +526,8 @@ def claim(session, owner, item, status, item_id="ksa-8"):
     return made
 
 
-@pytest.mark.parametrize("status", [ClaimStatus.SIGNED_OFF, ClaimStatus.NEEDS_RESIGNING])
-def test_deleting_evidence_behind_a_signed_claim_is_refused_naming_the_claim(session, owner, signed_in, status):
+@pytest.mark.parametrize("status", [ClaimStatus.SIGNED_OFF, ClaimStatus.NEEDS_RESIGNING, ClaimStatus.SUBMITTED])
+def test_deleting_evidence_behind_a_signed_or_submitted_claim_is_refused_naming_the_claim(session, owner, signed_in, status):
     item = add(session, owner)
     claim(session, owner, item, status)
     claim(session, owner, item, ClaimStatus.DRAFT, "ksa-9")
@@ -536,7 +536,7 @@ def test_deleting_evidence_behind_a_signed_claim_is_refused_naming_the_claim(ses
     response = client.submit(f"{url}/delete", form_url=url)
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     html = client.get(url).get_data(as_text=True)
-    assert ("This evidence supports signed-off claims, so it cannot be deleted: "
+    assert ("This evidence supports claims that are signed off or waiting for sign-off, so it cannot be deleted: "
             "BABCP KSA portfolio: Knowledge, Skills and Attitudes criteria: 8 Awareness of risk.") in html
     assert "ksa-9" not in html.split("cannot be deleted")[1].split("</p>")[0]
     assert items(session, owner)[0].deleted_at is None
@@ -552,7 +552,7 @@ def test_a_claim_on_an_unknown_framework_item_is_named_by_its_ids(session, owner
 def test_delete_then_undo_restores_the_item_and_only_the_owner_sees_it_meanwhile(
         session, owner, supervisor, signed_in):
     item = add(session, owner, title="Draft-only evidence")
-    claim(session, owner, item, ClaimStatus.SUBMITTED)
+    claim(session, owner, item, ClaimStatus.RETURNED)
     client = signed_in(owner)
     url = f"/people/{owner.id}/evidence/{item.id}"
     response = client.submit(f"{url}/delete", form_url=url)

@@ -76,3 +76,17 @@ def test_the_coverage_page_counts_the_experience_log_for_criterion_14(client, se
     row = html[html.index("Two years"):]
     row = row[:row.index("</tr>")]
     assert "Log of clinical experience" not in row
+
+
+def test_the_frameworks_overview_counts_only_the_criteria_on_the_persons_ksa_route(client, session, owner, login_as):
+    ksa.choose_route(session, owner, "condensed-pwp", "Qualified PWP", today=TODAY,
+                     framework=ksa.ksa_framework(session))
+    session.commit()
+    login_as(owner)
+
+    html = client.get(f"/people/{owner.id}/frameworks").get_data(as_text=True)
+
+    row = html[html.index("BABCP KSA portfolio"):]
+    row = row[:row.index("</tr>")]
+    # The condensed route spares 5 of the 14 criteria.
+    assert ">9<" in row.replace(" ", "") and ">14<" not in row.replace(" ", "")

@@ -3,6 +3,7 @@ import datetime as dt
 
 from app.services import readiness
 from models.ksa import KsaPortfolio
+from models.countersigning import CountersignStatus
 from models.training import CtsrRating, TrainingCourse
 from tests.factories import make_user
 
@@ -28,11 +29,13 @@ def add_course(session, person, *, pass_mark=None, recordings=None, status="in_p
     return course
 
 
-def add_rating(session, person, total, *, days_ago):
+def add_rating(session, person, total, *, days_ago, rater_role="supervisor",
+               confirm_status=CountersignStatus.CONFIRMED):
     # Stored as saved under the scale's usual mark; the pathway re-judges totals by the mark in force.
     session.add(CtsrRating(owner_id=person.id, rated_on=TODAY - days_ago * DAY, recording_ref=f"REC-{days_ago}",
-                           case_ref=f"TC-{days_ago}", rater_role="supervisor", rater_name="Dr Rater", scores={}, comments={}, total=total,
-                           passed=total >= 36, pass_mark_used=36))
+                           case_ref=f"TC-{days_ago}", rater_role=rater_role, rater_name="Dr Rater", scores={},
+                           comments={}, total=total, passed=total >= 36, pass_mark_used=36,
+                           confirm_status=confirm_status))
     session.flush()
 
 
@@ -94,3 +97,17 @@ def test_with_no_course_settings_the_pathways_own_defaults_apply(session):
 
     # The pathway's defaults: pass mark 36, 3 passes needed.
     assert (result.have, result.need, result.met) == (2, 3, False)
+
+
+def test_only_confirmed_supervisor_ratings_and_markers_ratings_count_never_self_ratings(session):
+    person = trainee(session)
+    add_rating(session, person, 50, days_ago=90, rater_role="self")
+    add_rating(session, person, 50, days_ago=80, confirm_status=CountersignStatus.AWAITING)
+    add_rating(session, person, 50, days_ago=70, confirm_status=CountersignStatus.DISPUTED)
+    add_rating(session, person, 50, days_ago=60)
+    add_rating(session, person, 50, days_ago=50, rater_role="course_tutor")
+
+    result = reports_of(session, person)["babcp-practitioner-accreditation"].result("ctsr-passes")
+
+    # The confirmed supervisor rating and the course marker's: 2 of the 3 needed.
+    assert (result.have, result.need) == (2, 3)

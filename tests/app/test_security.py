@@ -153,7 +153,9 @@ def test_nothing_else_of_the_frontend_package_is_served(client, path):
 def test_public_endpoints_are_exactly_the_expected_ones():
     assert security.PUBLIC_ENDPOINTS == {
         "static", "assets.nhsuk_assets", "assets.nhsuk_dist", "auth.login", "auth.forgot_password",
-        "auth.reset_password", "health.health"}
+        "auth.reset_password", "health.health",
+        # Single-use token pages for outside supervisors and referees (app/outside).
+        "outside.link", "outside.done"}
 
 
 def test_every_endpoint_is_public_or_declares_a_policy(app):

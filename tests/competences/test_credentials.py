@@ -124,6 +124,20 @@ def test_babcp_declarations_fall_on_the_anniversary_and_lapse_28_days_after_its_
     ]
 
 
+@pytest.mark.parametrize("today, due, overdue, lapse_passed", [
+    (D(2025, 3, 1), D(2025, 3, 1), False, False),    # the anniversary itself
+    (D(2025, 3, 2), D(2025, 3, 1), True, False),     # the day after: overdue, lapses on 29 March
+    (D(2025, 3, 29), D(2025, 3, 1), True, False),    # the lapse date itself: still overdue
+    (D(2025, 3, 30), D(2026, 3, 1), False, False),   # unrecorded either way: next year's is due
+])
+def test_an_anniversary_stays_due_and_overdue_until_its_lapse_date(today, due, overdue, lapse_passed):
+    f = flags(facts(kind="babcp_accreditation", awarded=D(2020, 3, 1)), BABCP, today)
+    assert (f.next_due_on, f.overdue, f.lapse_passed) == (due, overdue, lapse_passed)
+    if overdue:
+        assert f.lapse_on == D(2025, 3, 29) and [r.kind for r in reminders_due(
+            facts(kind="babcp_accreditation", awarded=D(2020, 3, 1)), BABCP, today)] == ["lapse"] * (today >= D(2025, 3, 22))
+
+
 def test_a_recorded_renewal_date_wins_over_the_anniversary():
     f = flags(facts(kind="babcp_accreditation", awarded=D(2020, 1, 10), renewal=D(2026, 3, 1)), BABCP, D(2025, 12, 1))
     assert (f.next_due_on, f.lapse_on) == (D(2026, 3, 1), D(2026, 3, 29))
@@ -137,7 +151,8 @@ def test_once_the_lapse_date_has_passed_the_credential_may_have_lapsed():
 
 @pytest.mark.parametrize("today, anniversary", [
     (D(2025, 1, 15), D(2025, 2, 28)),   # a common year: 28 February
-    (D(2025, 3, 1), D(2026, 2, 28)),    # just past it: next year's
+    (D(2025, 3, 28), D(2025, 2, 28)),   # past it but not its lapse date (28 February + 28 days)
+    (D(2025, 3, 29), D(2026, 2, 28)),   # past its lapse date: next year's
     (D(2027, 12, 1), D(2028, 2, 29)),   # a leap year: 29 February
     (D(2028, 2, 29), D(2028, 2, 29)),   # the anniversary itself is still this year's
 ])
