@@ -3,8 +3,8 @@
 Two queries however many rows. Decisions a reviewer would ask about:
 
 * In-service supervision given is every live session a supervisee logged naming this person as
-  supervisor (SupervisionSession.supervisor_id), whatever its kind. Sessions count whether or not
-  the supervisor has countersigned them yet: SupervisionSession has no countersign column to read.
+  supervisor (SupervisionSession.supervisor_id), whatever its kind, once the supervisor has
+  countersigned it (confirmed): an unconfirmed or disputed session is the supervisee's word only.
 * Whether the supervisee is a wellbeing practitioner is judged from their post as it is now
   (band 4 or 5, or "wellbeing" in the job title: models.snapshot.is_wellbeing_practitioner); the post
   at the session's date is not kept.
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competences import evidence as ev
+from models.countersigning import CountersignStatus
 from models.people import StaffProfile
 from models.portfolio import SupervisionSession
 from models.supervisor_work import OutsideSupervisionGiven
@@ -35,7 +36,8 @@ def supervision_given_for(session: Session, user_id: int) -> tuple[ev.Supervisio
         select(SupervisionSession.id, SupervisionSession.occurred_on, SupervisionSession.minutes,
                SupervisionSession.group_size, SupervisionSession.cbt, StaffProfile.band, StaffProfile.job_title)
         .outerjoin(StaffProfile, StaffProfile.user_id == SupervisionSession.supervisee_id)
-        .where(SupervisionSession.supervisor_id == user_id, SupervisionSession.deleted_at.is_(None))
+        .where(SupervisionSession.supervisor_id == user_id, SupervisionSession.deleted_at.is_(None),
+               SupervisionSession.countersign_status == CountersignStatus.CONFIRMED)
         .order_by(SupervisionSession.occurred_on, SupervisionSession.id)).all()
     outside = session.scalars(
         select(OutsideSupervisionGiven)

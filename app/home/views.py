@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app.database import db
 from app.portfolio.dashboard import log_links
 from app.security import requires, signed_in
-from app.services import credentials, review_queue, team_views
+from app.services import credentials, notifications, review_queue, team_views
 from app.services.access import has_any_role
 from app.templating import ROLE_HOMES
 from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, StaffProfile, User)
@@ -54,9 +54,11 @@ def practitioner() -> str:
     rule_set = credentials.rules(db(), today())
     due = [(reg, tags) for reg in (profile.registrations if profile else [])
            if (tags := credentials.tags(credentials.flags_of(reg, rule_set, today())))]
+    # Credentials are listed from `due`, so the notifications' credentials line is left out here.
+    waiting = [w for w in notifications.waiting_for(session, current_user, today()) if w.kind != "credentials"]
     return render_template("home/practitioner.html", profile=profile, relationships=relationships,
                            has_supervision=has_supervision, registrations_due=due, today=today(),
-                           logs=log_links(current_user))
+                           logs=log_links(current_user), waiting=waiting)
 
 
 def _looked_after(kind: RelationshipKind, template: str, title: str) -> str:

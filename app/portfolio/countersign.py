@@ -134,3 +134,6 @@ def supervision_summary(user_id: int) -> tuple[str, int]:
     summary = cs.supervision_summary(db(), person, start)
     return render_template("portfolio/supervision_summary.html", person=person, summary=summary, error=error,
                            status_text=cs.status_text, chosen=f"{summary.start:%Y-%m}"), 400 if error else 200
+
+
+from app.portfolio import contracts  # noqa: E402,F401

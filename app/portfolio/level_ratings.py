@@ -118,10 +118,3 @@ def notification_settings(user_id: int) -> tuple[str, int] | Response:
     return render_template("portfolio/level_ratings_notifications.html", person=person, form=form,
                            waiting=notifications.waiting_for(db(), person, today())), 400 if form.errors else 200
 
-
-@bp.app_template_global()
-def waiting_for_me() -> list[notifications.Waiting]:
-    """What is waiting on the signed-in user, for their home page (computed only where a template asks)."""
-    if not current_user.is_authenticated:
-        return []
-    return notifications.waiting_for(db(), current_user, today())

@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
+from flask_login import current_user
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from app.database import db
@@ -15,8 +16,9 @@ from app.portfolio import bp
 from app.portfolio.common import load_person, may_change, today
 from app.portfolio.supervision_forms import SupervisionFilterForm, SupervisionForm, entry_data, supervisor_choices
 from app.security import requires, signed_in
-from app.services import logs
+from app.services import contracts, countersigning, logs
 from app.services import supervision_log as log
+from app.services.access import can_supervise
 from app.services.errors import DomainError
 from app.templating import format_date
 from models import SupervisionKind, SupervisionSession, User
@@ -40,13 +42,20 @@ def _when(entry: SupervisionSession) -> str:
 # --- the list ----------------------------------------------------------------------------------
 
 def _months(session: Session, person: User) -> dict[str, Any]:
-    """The last 12 complete months against BABCP's monthly minimum, with the WTE the target depends on."""
+    """The last 12 complete months against BABCP's monthly minimum, with the WTE the target depends on.
+
+    Where a supervision contract is in force on the first of a month, the month is judged against the higher of
+    BABCP's minimum and the agreed minutes (one query for the 12 months).
+    """
     ending = log.last_complete_month_end(today())
     totals = log.monthly_totals(session, person.id, ending)
     wte = log.wte_on(person.profile, ending)
+    minimum = log.monthly_target(wte)
+    agreed = contracts.contract_targets(session, person, [t.month for t in totals])
+    targets = {t.month: max(minimum, agreed.get(t.month, 0)) for t in totals}
     return {"totals": totals, "sums": log.sum_by_kind(totals), "grand_total": sum(t.total for t in totals),
-            "ending": ending, "wte": wte, "target": log.monthly_target(wte),
-            "part_time": wte is not None and wte < log.PART_TIME_BELOW_WTE}
+            "ending": ending, "wte": wte, "target": minimum, "agreed": agreed, "targets": targets,
+            "needed": sum(targets.values()), "part_time": wte is not None and wte < log.PART_TIME_BELOW_WTE}
 
 
 def _undoable(session: Session, person: User) -> SupervisionSession | None:
@@ -67,14 +76,16 @@ def supervision_list(user_id: int) -> tuple[str, int]:
     valid = form.validate()
     deleted = may_change(person) and request.args.get("deleted") == "1"
     filters = form.filters(deleted=deleted) if valid else log.SupervisionFilters(deleted=deleted)
-    page = paginate(session, log.list_statement(person.id, filters), page_number(), PER_PAGE)
+    listing = log.list_statement(person.id, filters).options(selectinload(SupervisionSession.countersigned_by))
+    page = paginate(session, listing, page_number(), PER_PAGE)
     args = {k: request.args[k] for k in FILTER_ARGS if valid and request.args.get(k)} | (
         {"deleted": "1"} if deleted else {})
     return render_template(
         "portfolio/supervision_list.html", person=person, form=form, page=page, filters=args, deleted=deleted,
         filtered=any(k != "deleted" for k in args),
         can_change=may_change(person), months=_months(session, person), kinds=list(SupervisionKind),
-        undo_entry=_undoable(session, person)), 200 if valid else 400
+        undo_entry=_undoable(session, person), status_text=countersigning.status_text,
+        supervising=can_supervise(session, current_user, person, today())), 200 if valid else 400
 
 
 # --- one session -------------------------------------------------------------------------------
@@ -85,8 +96,11 @@ def supervision_entry(user_id: int, entry_id: int) -> str:
     session = db()
     person = load_person(user_id)
     entry = _entry(session, person, entry_id, deleted_ok=True)
-    return render_template("portfolio/supervision_entry.html", person=person, entry=entry,
-                           can_change=may_change(person))
+    status = countersigning.status_text(entry.countersign_status, entry.countersigned_by,
+                                        entry.countersigned_outside_name)
+    may_countersign = countersigning.may_countersign_session(session, current_user, entry, today())
+    return render_template("portfolio/supervision_entry.html", person=person, entry=entry, status=status,
+                           can_change=may_change(person), may_countersign=may_countersign)
 
 
 # --- recording and changing --------------------------------------------------------------------

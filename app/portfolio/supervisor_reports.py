@@ -80,3 +80,4 @@ def report_acknowledge(user_id: int, report_id: int) -> Response:
         db().commit()
         flash("Report acknowledged.")
     return redirect(url_for("portfolio.reports", user_id=person.id))
+from app.portfolio import feedback, supervision_given  # noqa: E402,F401

@@ -456,13 +456,13 @@ def sign_off(session: Session, claim: CompetenceClaim, actor: User, method: str,
     `digest`: what the reviewer's page showed (check_unchanged).
     """
     check_unchanged(claim, version, digest)
-    submitted = claim.submitted_at.date() if claim.submitted_at is not None else None
-    if on > dt.date.today() or (submitted is not None and on < submitted):
-        # A sign-off is dated when it is given: never ahead, never before the claim was submitted.
-        raise DomainError("A sign-off is dated between the day the claim was submitted and today", field="method")
     _reviewer(session, claim, actor, on, item_date=True)
     if method not in SIGN_OFF_METHODS:
         raise DomainError("Choose how you saw this competence", field="method")
+    submitted = claim.submitted_at.date() if claim.submitted_at is not None else None
+    if on > dt.date.today() or (submitted is not None and on < submitted):
+        # A sign-off is dated when it is given: never ahead, never before the claim was submitted.
+        raise DomainError("A sign-off is dated between the day the claim was submitted and today")
     if comment and len(comment.strip()) > MAX_COMMENT:
         raise DomainError(f"The comment must be {MAX_COMMENT:,} characters or fewer", field="comment")
     _move(session, claim, actor, ClaimAction.SIGN_OFF, comment=comment, method=method)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.services.accounts import AuthSettings, create_user
 from app.services.demo_evidence import load_demo_evidence
 from app.services.demo_portfolio import load_demo_portfolio
+from app.services.demo_supervision import load_demo_supervision
 from competences.credentials import DEFAULT_KIND_FOR_BODY
 from models import (LeaveKind, LeaveOfAbsence, Organisation, ProfessionalRegistration, Regulator, RelationshipKind,
                     Role, Service, StaffProfile, StaffRelationship, SupervisionKind, Team, User, WorkingPattern)
@@ -221,6 +222,7 @@ def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None
     load_demo_portfolio(session, users, today=today)
     if evidence_dir is not None:
         load_demo_evidence(session, users, today=today, store_dir=evidence_dir)
+    load_demo_supervision(session, users, today=today)
     record(session, "demo_loaded", "organisations", org.id, detail={"accounts": len(logins)})
     return logins
 

@@ -14,7 +14,7 @@ from models.claims import ClaimStatusChange, CompetenceClaim
 from models.evidence import EvidenceItem, StoredFile
 from tests.factories import make_organisation, make_relationship, make_service, make_team, make_user
 
-DAY = dt.date(2026, 3, 2)
+DAY = dt.date.today()  # sign-offs are dated between submission (now) and today
 KSA_STATEMENT = {"how-learned": "On the PG Cert risk module.", "what-learned": "Formulating risk.",
                  "critical-appraisal": "Risk tools predict poorly; formulation matters more.",
                  "illustrative-examples": "1. A safety plan with a client.\n2. A handover to the crisis team."}

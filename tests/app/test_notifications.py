@@ -136,8 +136,10 @@ def test_a_supervisor_is_told_how_many_claims_of_current_supervisees_wait(sessio
     tutee = make_user(session, organisation=org)
     make_relationship(session, senior=supervisor, junior=tutee, kind=RelationshipKind.TUTORING)
     claim(session, tutee, ClaimStatus.SUBMITTED)
-    assert counts(session, supervisor) == {"review_queue": 2}
-    assert counts(session, supervisor, D(2024, 6, 1)) == {"review_queue": 1}   # then only the former supervisee
+    # The two claims awaiting review, and a supervisor's report due for the current supervisee (none in 12 months).
+    assert counts(session, supervisor) == {"review_queue": 3}
+    # Then only the former supervisee: their claim and their report due.
+    assert counts(session, supervisor, D(2024, 6, 1)) == {"review_queue": 2}
 
 
 def test_the_practitioner_home_lists_returned_claims(session, owner, supervisor, signed_in):
@@ -185,8 +187,9 @@ def test_the_digest_holds_counts_and_links_but_no_private_text(app, session, own
     assert to_owner.subject == "Waymark: 1 thing waiting for you"
     assert f"- 1 claim returned to you with comments:\n  {base}/people/{owner.id}/frameworks" in to_owner.body
     assert f"{base}/people/{owner.id}/notifications" in to_owner.body
-    assert to_supervisor.subject == "Waymark: 2 things waiting for you"
-    assert f"- 2 items waiting in your supervision review queue:\n  {base}/supervisor" in to_supervisor.body
+    # Two claims to review and the owner's supervisor report (none written in the last 12 months).
+    assert to_supervisor.subject == "Waymark: 3 things waiting for you"
+    assert f"- 3 items waiting in your supervision review queue:\n  {base}/supervisor" in to_supervisor.body
     for mail in (to_owner, to_supervisor):
         assert SECRET_STATEMENT not in mail.body and SECRET_COMMENT not in mail.body
         assert "Mrs Example" not in mail.subject + mail.body and "ksa-1" not in mail.body

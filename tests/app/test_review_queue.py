@@ -99,8 +99,10 @@ def test_the_supervisor_home_shows_the_queue_and_each_supervisees_summary(client
     session.commit()
     login_as(sup)
     html = client.get("/supervisor").get_data(as_text=True)
-    assert "<h2>Waiting for you (1)</h2>" in html
+    # The claim, and Ann's yearly supervisor's report (none written yet).
+    assert "<h2>Waiting for you (2)</h2>" in html
     assert f'href="/people/{ann.id}/claims/{claim.id}/review"' in html and "Claim to sign off" in html
+    assert f'href="/people/{ann.id}/reports/new"' in html
     assert f'href="/people/{ann.id}">Ann Able</a>' in html
     assert "0 min of 1 h 30 min" in html and "Below the minimum so far" in html
 

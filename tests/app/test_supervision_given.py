@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from models.countersigning import CountersignStatus
+
 from app.services import supervision_given as given
 from app.services.errors import DomainError
 from competences.catalogue import built_in_catalogue
@@ -27,9 +29,10 @@ def supervisee(session, sam, *, band, job_title):
     return person
 
 
-def logged(session, sam, person, on, minutes, group_size=1, cbt=True, deleted=False):
+def logged(session, sam, person, on, minutes, group_size=1, cbt=True, deleted=False,
+           status=CountersignStatus.CONFIRMED):
     row = SupervisionSession(supervisee_id=person.id, supervisor_id=sam.id, occurred_on=on, minutes=minutes,
-                             kind=SupervisionKind.CLINICAL, group_size=group_size, cbt=cbt)
+                             kind=SupervisionKind.CLINICAL, group_size=group_size, cbt=cbt, countersign_status=status)
     if deleted:
         from models.base import utcnow
         row.deleted_at = utcnow()
@@ -127,3 +130,11 @@ def test_supervision_given_for_takes_two_queries_however_many_sessions(session, 
     with count_queries() as q_many:
         assert len(supervision_given_for(session, sam.id)) == 21
     assert q_few.count == q_many.count == 2
+
+
+def test_only_sessions_the_supervisor_confirmed_count_as_given(session, sam):
+    person = supervisee(session, sam, band="6", job_title="CBT therapist")
+    for status in (CountersignStatus.AWAITING, CountersignStatus.DISPUTED, CountersignStatus.CONFIRMED):
+        logged(session, sam, person, dt.date(2025, 3, 3), 60, status=status)
+    given = supervision_given_for(session, sam.id)
+    assert [g.minutes for g in given] == [60]
