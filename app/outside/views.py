@@ -48,7 +48,8 @@ def _gone() -> Page:
 def link(token: str) -> Page | Response:
     session = db()
     found = outside_links.find_working_link(session, token)
-    if found is None:
+    # The person who sent the link cannot answer it themselves (they saw it when it was made).
+    if found is None or (current_user.is_authenticated and current_user.id == found.owner_id):
         return _gone()
     if found.purpose is LinkPurpose.CONFIRM_SUPERVISION:
         return _confirm_sessions(found)
@@ -125,9 +126,9 @@ def _own_request(user_id: int, request_id: int) -> ReferenceRequest:
 def _created(found: OutsideLink, token: str, back: str) -> Page:
     """The raw link is shown on this response only (never in a flash or a redirect): it is not stored."""
     url = external_url("outside.link", token=token)
-    outside_links.mail_link(db(), SMTPSettings.from_config(current_app.config), found, url)
+    mailed = outside_links.mail_link(db(), SMTPSettings.from_config(current_app.config), found, url)
     db().commit()
-    return render_template("outside/link_created.html", link=found, url=url, back=back), 200
+    return render_template("outside/link_created.html", link=found, url=url, back=back, mailed=mailed), 200
 
 
 @bp.route("/people/<int:user_id>/ksa/references/<int:request_id>/link", methods=["POST"])

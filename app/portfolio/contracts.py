@@ -27,7 +27,7 @@ from models.countersigning import SupervisionContract
 def contract_list(user_id: int) -> str:
     person = load_person(user_id)
     groups = service.relationships_with_contracts(db(), person, today())
-    editable = {g.relationship.id for g in groups if service.can_edit_contract(current_user, g.relationship)}
+    editable = {g.relationship.id for g in groups if service.can_edit_contract(current_user, g.relationship, today())}
     return render_template("portfolio/contract_list.html", person=person, groups=groups, editable=editable,
                            today=today())
 
@@ -37,7 +37,7 @@ def _relationship(person: User, relationship_id: int) -> StaffRelationship:
     rel = service.load_relationship(db(), person, relationship_id)
     ensure(rel is not None, hide=True)
     assert rel is not None
-    ensure(service.can_edit_contract(current_user, rel))
+    ensure(service.can_edit_contract(current_user, rel, today()))
     return rel
 
 
@@ -49,7 +49,7 @@ def _save(person: User, rel: StaffRelationship, contract: SupervisionContract | 
         form = ContractForm(data=ContractForm.data_of(contract) if contract else ContractForm.new_data(rel, today()))
     if form.validate_on_submit():
         try:
-            service.save_contract(session, current_user, rel, form.details(), contract)
+            service.save_contract(session, current_user, rel, form.details(), contract, today=today())
         except DomainError as err:
             session.rollback()
             attach_error(form, err)

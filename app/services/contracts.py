@@ -33,9 +33,13 @@ class ContractDetails:
     notes: str | None = None
 
 
-def can_edit_contract(actor: User, rel: StaffRelationship) -> bool:
-    """The supervisor or the supervisee of a supervision relationship."""
-    return rel.kind is RelationshipKind.SUPERVISION and actor.id in (rel.senior_id, rel.junior_id)
+def can_edit_contract(actor: User, rel: StaffRelationship, today: dt.date | None = None) -> bool:
+    """The supervisee, or the supervisor of a supervision relationship (while it is current on `today`, if given)."""
+    if rel.kind is not RelationshipKind.SUPERVISION:
+        return False
+    if actor.id == rel.junior_id:
+        return True
+    return actor.id == rel.senior_id and (today is None or rel.covers(today))
 
 
 def _minutes(d: ContractDetails) -> int:
@@ -57,9 +61,9 @@ def _minutes(d: ContractDetails) -> int:
 
 
 def save_contract(session: Session, actor: User, rel: StaffRelationship, d: ContractDetails,
-                  contract: SupervisionContract | None = None) -> SupervisionContract:
-    if not can_edit_contract(actor, rel):
-        raise DomainError("Only the supervisor or the supervisee can agree this contract")
+                  contract: SupervisionContract | None = None, *, today: dt.date | None = None) -> SupervisionContract:
+    if not can_edit_contract(actor, rel, today):
+        raise DomainError("Only the supervisee, or the supervisor while they supervise, can agree this contract")
     if not rel.covers(d.starts_on):
         until = f" to {rel.ends_on:%-d %B %Y}" if rel.ends_on else ""
         raise DomainError(f"The contract must start while the supervision runs: from {rel.starts_on:%-d %B %Y}{until}",

@@ -169,9 +169,12 @@ def sessions_waiting(session: Session, supervisor: User, supervisees: Sequence[U
 # --- CTS-R ratings -----------------------------------------------------------------------------
 
 def may_confirm_rating(session: Session, actor: User, rating: CtsrRating, today: dt.date) -> bool:
-    """A supervisor's rating, confirmed by the named supervisor or any current supervisor of its owner."""
+    """A supervisor's rating, confirmed by the supervisor it names, or (naming nobody in Waymark) by a
+    supervisor of its owner both today and on the day it was rated."""
     return (not rating.is_deleted and rating.rater_role == "supervisor" and actor.id != rating.owner_id
-            and can_supervise(session, actor, rating.owner, today))
+            and rating.rater_id in (None, actor.id)
+            and can_supervise(session, actor, rating.owner, today)
+            and can_supervise(session, actor, rating.owner, rating.rated_on))
 
 
 def confirm_rating(session: Session, actor: User, rating: CtsrRating, decision: Decision, *,

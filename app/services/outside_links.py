@@ -106,10 +106,14 @@ def create_reference_link(session: Session, owner: User, request: ReferenceReque
                      reference_request_id=request.id)
 
 
-def mail_link(session: Session, smtp: SMTPSettings, link: OutsideLink, url: str) -> None:
-    """E-mail the link to its recipient (the outbox in development). No-op without an address."""
-    if not link.recipient_email:
-        return
+def mail_link(session: Session, smtp: SMTPSettings, link: OutsideLink, url: str) -> bool:
+    """E-mail the link to its recipient; False (nothing sent) without an address or an SMTP server.
+
+    Without a server, mail waits in the outbox that administrators read: a link there would let an
+    administrator answer as the outside person, so the practitioner copies it instead.
+    """
+    if not link.recipient_email or not smtp.server:
+        return False
     owner = link.owner
     if link.purpose is LinkPurpose.CONFIRM_SUPERVISION:
         ask = f"{owner.full_name} asks you to confirm {len(link.session_ids)} supervision session(s) you gave."
@@ -119,6 +123,7 @@ def mail_link(session: Session, smtp: SMTPSettings, link: OutsideLink, url: str)
             f"(no account needed):\n\n{url}\n\nThe link works once and stops working on "
             f"{link.expires_at:%d %B %Y}. If you were not expecting it, ignore this e-mail.\n\nWaymark")
     send_mail(session, smtp, link.recipient_email, f"{owner.full_name} asks you to {_verb(link)}", body)
+    return True
 
 
 def _verb(link: OutsideLink) -> str:

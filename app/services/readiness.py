@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from competences.engine import EXPECTED_HORIZON_YEARS as ENGINE_HORIZON_YEARS
 from competences.engine import NOT_APPLICABLE_UNIT, ReadinessReport, evaluate
-from competences.evidence import Snapshot
+from competences.evidence import Credential, Snapshot
 from competences.pathways import Pathway
 from competences.requirements import RequirementResult
 from competences.rules import minutes_text
@@ -313,7 +313,7 @@ def _not_recorded(pathway: Pathway, result: RequirementResult, record: str) -> s
     if record == "credentials":
         rule = next((r for r in pathway.requirements if r.id == result.id), None)
         kinds = tuple(getattr(rule, "credential_kinds", ()))
-        if kinds and not any(k in RECORDED_CREDENTIAL_KINDS for k in kinds):
+        if kinds and not any(k in RECORDED_CREDENTIAL_KINDS or k == SUPERVISOR_REPORT_KIND for k in kinds):
             return "This qualification or accreditation is not recorded in Waymark yet."
     return None
 
@@ -347,8 +347,30 @@ def requirement_view(pathway: Pathway, report: ReadinessReport, result: Requirem
                            log_endpoint=_log_endpoint(pathway, result.id, record))
 
 
+#: The credential kind pathways count for a supervisor's report (pathway_babcp_first_accreditation_audit.toml).
+SUPERVISOR_REPORT_KIND = "supervisor_report"
+
+
+def with_supervisor_reports(session: Session, user: User, snapshot: Snapshot) -> Snapshot:
+    """The snapshot with a "supervisor_report" credential when every report a pathway needs is in.
+
+    app.services.supervisor_reports.reports_required decides which: the current supervisors', and the
+    previous supervisor's while no current one has supervised for 6 months, each written in the
+    last 12 months. The credential is dated by the oldest of them, so it leaves a rolling 12-month
+    window when the first of them does. Three queries.
+    """
+    from app.services.supervisor_reports import reports_required  # it imports the review queue
+
+    required = reports_required(session, user, snapshot.today)
+    written = [r.report.written_on for r in required if r.report is not None]
+    if not required or len(written) < len(required):
+        return snapshot
+    report = Credential(id="supervisor-reports", kind=SUPERVISOR_REPORT_KIND, awarded_on=min(written))
+    return dataclasses.replace(snapshot, credentials=(*snapshot.credentials, report))
+
+
 def _judge(session: Session, user: User, today: dt.date) -> tuple[Snapshot, list[tuple[Pathway, ReadinessReport]]]:
-    snapshot = build_snapshot(session, user.id, today)
+    snapshot = with_supervisor_reports(session, user, build_snapshot(session, user.id, today))
     catalogue = catalogue_for(session)
     choices = choices_of(session, user)
     pathways = applicable_pathways(catalogue, user, user.profile, today, choices)

@@ -53,5 +53,5 @@ def test_a_review_date_not_after_the_start_and_a_frequency_that_is_not_positive_
 
 
 def test_only_the_two_parties_agree_a_contract(session, t):
-    with pytest.raises(DomainError, match="Only the supervisor or the supervisee"):
+    with pytest.raises(DomainError, match="Only the supervisee, or the supervisor while they supervise"):
         contracts.save_contract(session, t.other, t.rel, details())
