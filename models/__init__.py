@@ -19,9 +19,13 @@ import models.countersigning  # noqa: F401
 import models.outside_links  # noqa: F401
 import models.supervisor_work  # noqa: F401
 import models.credentials  # noqa: F401
+from models.hr import (Appraisal, AppraisalOutcome, EmploymentChange, HrStanding, Post, ProgressionDecision,
+                       ProgressionOutcome, SkillRecord, SkillTarget, StaffImport)
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind
 
 __all__ = [
+    "Appraisal", "AppraisalOutcome", "EmploymentChange", "HrStanding", "Post", "ProgressionDecision",
+    "ProgressionOutcome", "SkillRecord", "SkillTarget", "StaffImport",
     "CaseEvidence", "ClaimEvidence", "ClaimStatusChange", "CompetenceClaim", "CpdEvidence", "EvidenceItem",
     "StoredFile",
     "ClinicalCase", "ClinicalContact", "CpdActivity", "NmcFeedback", "NmcPracticeHours", "NmcReflectiveAccount",

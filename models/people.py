@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from competences.credentials import DEFAULT_KIND_FOR_BODY, KINDS_BY_ID, Credenti
 from models.base import Base, IntPK, Str120, Str255, Timestamp, user_fk
 from models.enums import LeaveKind, Regulator, Role, str_enum
 from models.organisation import Organisation, Service, Team
+
+if TYPE_CHECKING:
+    from models.hr import Post
 
 
 def new_session_token() -> str:
@@ -110,9 +113,12 @@ class StaffProfile(Base):
     step_started_on: Mapped[dt.date | None]
     #: Employee or ESR assignment number, for matching HR imports.
     employee_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    #: The establishment post held (models.hr.Post); its HCAS zone sets the supplement.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="profile")
     team: Mapped[Team | None] = relationship()
+    post: Mapped[Post | None] = relationship(foreign_keys=[post_id])
     working_patterns: Mapped[list[WorkingPattern]] = relationship(
         back_populates="profile", order_by="WorkingPattern.starts_on", cascade="all, delete-orphan"
     )

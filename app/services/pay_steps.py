@@ -1,0 +1,138 @@
+"""Where each person stands in their pay band — step, time in it, next step date — for many people at once.
+
+The readiness rule `time_in_step` answers this for one person from their snapshot; lists of a
+whole service (directory, progression round, dashboard) need it for thousands, so this works from
+two queries and the same pay rules: the step rule in force when the step began, and the leave
+kinds that the next-pay-step pathway's `leave_pauses` says defer a step (none by default).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from competences import pay
+from competences.catalogue import Catalogue
+from competences.rules import TimeInStepRule
+from competences.windows import leave_periods
+from competences.evidence import Leave
+from models import LeaveOfAbsence, StaffProfile
+from models.reference_data import catalogue_for
+
+PAY_SCALE_ID = "afc-pay-england"
+HCAS_ID = "hcas-england"
+NEXT_STEP_PATHWAY = "next-pay-step"
+
+
+@dataclasses.dataclass(frozen=True)
+class StepPosition:
+    """One person's place in their band on `today`; `problem` says why a date cannot be given."""
+
+    profile_id: int
+    band: str | None
+    step: int | None
+    steps_in_band: int | None
+    step_started_on: dt.date | None
+    next_step_on: dt.date | None
+    #: Days the next step date moved for deferring leave.
+    deferred_days: int = 0
+    problem: str | None = None
+
+    @property
+    def at_top(self) -> bool:
+        return self.step is not None and self.steps_in_band is not None and self.step >= self.steps_in_band
+
+    def due_between(self, start: dt.date, end: dt.date) -> bool:
+        return self.next_step_on is not None and start <= self.next_step_on <= end
+
+    def time_in_step(self, today: dt.date) -> str:
+        """"2 years 3 months" since the step began (whole months, as HR counts)."""
+        if self.step_started_on is None or self.step_started_on > today:
+            return ""
+        months = (today.year - self.step_started_on.year) * 12 + today.month - self.step_started_on.month
+        if today.day < self.step_started_on.day:
+            months -= 1
+        years, months = divmod(max(months, 0), 12)
+        parts = ([f"{years} year{'s' if years != 1 else ''}"] if years else []) + \
+                ([f"{months} month{'s' if months != 1 else ''}"] if months or not years else [])
+        return " ".join(parts)
+
+    @property
+    def step_text(self) -> str:
+        if self.step is None:
+            return ""
+        if self.steps_in_band is None:
+            return f"Step {self.step}"
+        return f"Step {self.step} of {self.steps_in_band} ({pay.step_name(self.step, self.steps_in_band)})"
+
+
+def pay_scale(catalogue: Catalogue, on: dt.date) -> pay.PayScale:
+    scale: pay.PayScale = catalogue.current(PAY_SCALE_ID, on).content
+    return scale
+
+
+def hcas_table(catalogue: Catalogue, on: dt.date) -> pay.HcasTable:
+    table: pay.HcasTable = catalogue.current(HCAS_ID, on).content
+    return table
+
+
+def deferring_kinds(catalogue: Catalogue, on: dt.date) -> tuple[str, ...]:
+    """The leave kinds that defer a step: the next-pay-step pathway's time-in-step `leave_pauses` (data)."""
+    if not catalogue.has(NEXT_STEP_PATHWAY):
+        return ()
+    pathway = catalogue.current(NEXT_STEP_PATHWAY, on).content
+    for rule in pathway.requirements:
+        if isinstance(rule, TimeInStepRule):
+            return tuple(rule.leave_pauses)
+    return ()
+
+
+def position(profile_id: int, band: str | None, step: int | None, step_started_on: dt.date | None,
+             leave: Iterable[Leave], *, scale: pay.PayScale, kinds: Collection[str], today: dt.date) -> StepPosition:
+    """One person's position: pure, so it is tested with hand-computed dates."""
+    if band is None or step is None:
+        return StepPosition(profile_id, band, step, None, step_started_on, None,
+                            problem="Band or pay step not recorded")
+    try:
+        points = pay.steps_in_band(scale, band, step_started_on or today)
+    except ValueError as exc:
+        return StepPosition(profile_id, band, step, None, step_started_on, None, problem=str(exc))
+    if step_started_on is None:
+        return StepPosition(profile_id, band, step, points, None, None, problem="Step start date not recorded")
+    so_far = [Leave(kind=lv.kind, start=lv.start, end=min(lv.end or today, today)) for lv in leave if lv.start <= today]
+    periods = leave_periods(so_far, kinds, today)
+    try:
+        due = pay.next_step_date(scale, band, step, step_started_on, periods)
+        base = pay.next_step_date(scale, band, step, step_started_on)
+    except ValueError as exc:
+        return StepPosition(profile_id, band, step, points, step_started_on, None, problem=str(exc))
+    deferred = (due - base).days if due is not None and base is not None else 0
+    return StepPosition(profile_id, band, step, points, step_started_on, due, deferred_days=deferred)
+
+
+def positions(session: Session, profile_ids: Collection[int], today: dt.date,
+              catalogue: Catalogue | None = None) -> dict[int, StepPosition]:
+    """Positions of many people in two queries, whatever their number."""
+    if not profile_ids:
+        return {}
+    catalogue = catalogue or catalogue_for(session)
+    scale = pay_scale(catalogue, today)
+    kinds = deferring_kinds(catalogue, today)
+    ids = list(profile_ids)
+    rows = session.execute(select(StaffProfile.id, StaffProfile.band, StaffProfile.pay_step,
+                                  StaffProfile.step_started_on).where(StaffProfile.id.in_(ids))).all()
+    leave: defaultdict[int, list[Leave]] = defaultdict(list)
+    if kinds:
+        for lv in session.scalars(select(LeaveOfAbsence).where(LeaveOfAbsence.profile_id.in_(ids),
+                                                                LeaveOfAbsence.kind.in_(list(kinds)))):
+            leave[lv.profile_id].append(Leave(kind=lv.kind.value, start=lv.starts_on, end=lv.ends_on))
+    return {pid: position(pid, band, step, started, leave.get(pid, ()), scale=scale, kinds=kinds, today=today)
+            for pid, band, step, started in rows}
+
+
+__all__ = ["HCAS_ID", "PAY_SCALE_ID", "StepPosition", "deferring_kinds", "hcas_table", "pay_scale", "position",
+           "positions"]
