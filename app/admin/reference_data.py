@@ -14,7 +14,7 @@ from app.database import db
 from app.forms import attach_error
 from app.security import ensure, requires
 from app.services import reference_data
-from app.services.access import can_manage_organisation
+from app.services.access import can_manage_organisation, can_view_reference_data
 from app.services.errors import DomainError
 from app.templating import format_date
 from competences.catalogue import Loaded
@@ -31,22 +31,22 @@ def _versions(file_id: str) -> list[reference_data.FileVersion]:
 
 
 @bp.route("/reference-data", endpoint="reference_data")
-@requires(can_manage_organisation)
+@requires(can_view_reference_data)
 def reference_data_list() -> str:
     return render_template("admin/reference_data.html", files=reference_data.latest_versions(db()),
-                           today=dt.date.today())
+                           today=dt.date.today(), can_upload=can_manage_organisation(current_user))
 
 
 @bp.route("/reference-data/<file_id>")
-@requires(can_manage_organisation)
+@requires(can_view_reference_data)
 def reference_data_file(file_id: str) -> str:
     versions = _versions(file_id)
     return render_template("admin/reference_data_file.html", versions=versions, latest=versions[0],
-                           today=dt.date.today())
+                           today=dt.date.today(), can_upload=can_manage_organisation(current_user))
 
 
 @bp.route("/reference-data/<file_id>/v<int:version>")
-@requires(can_manage_organisation)
+@requires(can_view_reference_data)
 def reference_data_version(file_id: str, version: int) -> str:
     chosen = next((v for v in _versions(file_id) if v.loaded.meta.version == version), None)
     ensure(chosen is not None, hide=True)
@@ -54,7 +54,7 @@ def reference_data_version(file_id: str, version: int) -> str:
 
 
 @bp.route("/reference-data/<file_id>/download")
-@requires(can_manage_organisation)
+@requires(can_view_reference_data)
 def reference_data_download(file_id: str) -> Response:
     """The newest version's text as a .toml file, to edit and upload as the next version."""
     catalogue = catalogue_for(db())

@@ -109,6 +109,11 @@ def can_manage_organisation(user: User) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+def can_view_reference_data(user: User) -> bool:
+    """Which pay, framework and rule data is loaded, with sources: admins and HR (only admins correct it)."""
+    return user.has_role(Role.ADMIN) or user.has_role(Role.HR)
+
+
 def can_manage_relationships(user: User) -> bool:
     return user.has_role(Role.ADMIN) or user.has_role(Role.HR)
 

@@ -306,8 +306,23 @@ def test_an_unknown_file_or_version_is_not_found(client, signed_in_admin, url):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("roles", [(Role.HR,), (Role.PRACTITIONER,), (Role.SERVICE_LEAD, Role.LINE_MANAGER)],
-                         ids=["hr", "practitioner", "lead and manager"])
+def test_hr_read_every_version_and_its_sources_but_cannot_upload(client, session, org, login_as):
+    viewer = make_user(session, organisation=org, roles=(Role.HR,))
+    session.commit()
+    login_as(viewer)
+    for url in ("/admin/reference-data", "/admin/reference-data/test-scale", "/admin/reference-data/test-scale/v1",
+                "/admin/reference-data/test-scale/download"):
+        assert client.get(url).status_code == 200, url
+    html = client.get("/admin/reference-data").get_data(as_text=True)
+    assert "Only an administrator can upload" in html and UPLOAD not in html
+    assert client.get(UPLOAD).status_code == 403
+    response = client.submit(UPLOAD, {"text": toml(version=2), "note": "Sneaky"}, form_url="/account/password")
+    assert response.status_code == 403
+    assert stored(session) == 0
+
+
+@pytest.mark.parametrize("roles", [(Role.PRACTITIONER,), (Role.SERVICE_LEAD, Role.LINE_MANAGER)],
+                         ids=["practitioner", "lead and manager"])
 def test_people_without_the_admin_role_get_403_on_every_reference_data_page(client, session, org, login_as, roles):
     if Role.SERVICE_LEAD in roles:
         from tests.factories import make_service
