@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     from app.portfolio import bp as portfolio_bp
     from app.outside import bp as outside_bp
     from app.staff import bp as staff_bp
+    from app.jobs import bp as jobs_bp
     from app.extensions import csrf, login_manager
 
     database.init_app(app)
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for bp in (assets.bp, health.bp, auth.bp, home.bp, people.bp, admin_bp, portfolio_bp, outside_bp, staff_bp):
+    for bp in (assets.bp, health.bp, auth.bp, home.bp, people.bp, admin_bp, portfolio_bp, outside_bp, staff_bp,
+               jobs_bp):
         app.register_blueprint(bp)
     return app

@@ -59,6 +59,12 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         #: Days a link for an outside supervisor or referee works (app.outside).
         "OUTSIDE_LINK_DAYS": _int(env, "OUTSIDE_LINK_DAYS", 14),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        #: The RQ queue the workers listen on (`rq worker waymark`).
+        "RQ_QUEUE": env.get("RQ_QUEUE") or "waymark",
+        #: Where job results (exports) are written, outside static/ (app.jobs).
+        "JOBS_DIR": env.get("JOBS_DIR") or str(instance / "jobs"),
+        #: Days a finished job's files are kept before `waymark jobs purge` deletes them.
+        "EXPORT_RETENTION_DAYS": _int(env, "EXPORT_RETENTION_DAYS", 30),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 587),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

@@ -63,8 +63,21 @@ def duration(minutes: int | None) -> str:
     return "" if minutes is None else minutes_text(int(minutes))
 
 
+def elapsed(value: dt.timedelta | None) -> str:
+    """A job's time so far or left: "45 s", "3 min 5 s", "1 h 2 min"."""
+    if value is None:
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["elapsed"] = elapsed
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["duration"] = duration
 
