@@ -267,8 +267,101 @@ def notify_digest(on: Any) -> None:
     click.echo(f"{sent} digest{'' if sent == 1 else 's'} sent.")
 
 
+# --- staff -------------------------------------------------------------------------------------
+
+staff_cli = click.Group("staff", help="Staff records kept by HR.")
+
+
+@staff_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--apply", "apply_", is_flag=True, help="Make the changes (default: a dry run that changes nothing).")
+@click.option("--as", "email", required=True, help="E-mail address of the HR officer or administrator importing.")
+@click.option("--today", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD); default: today.")
+@with_appcontext
+def staff_import_cmd(file: str, apply_: bool, email: str, on: Any) -> None:
+    """Check (or with --apply, import) staff and posts from an ESR-like CSV FILE (docs/staff-import.md).
+
+    Exits with status 1, listing every problem by row and column, when the file has any; nothing is
+    then imported.
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from app.services import staff_import
+
+    today = on.date() if on is not None else dt.date.today()
+    path = Path(file)
+    session = _session()
+    try:
+        actor = session.scalar(select(User).where(User.email == accounts.normalise_email(email))
+                               .options(selectinload(User.role_grants)))
+        if actor is None or not actor.active or not staff_import.may_import(actor):
+            _fail(f"{email} is not an active HR officer or administrator")
+        assert actor is not None
+        session.info["actor_id"] = actor.id
+        run = staff_import.apply if apply_ else staff_import.dry_run
+        plan = run(session, actor=actor, file_name=path.name, data=path.read_bytes(), today=today)
+        for person in plan.people:
+            if person.action != staff_import.UNCHANGED:
+                changes = "; ".join(f"{c.label}: {c.new}" if person.action == staff_import.CREATE
+                                    else f"{c.label}: {c.old or 'none'} -> {c.new}" for c in person.changes)
+                click.echo(f"Row {person.row}: {person.action} {person.employee_number} {person.full_name}"
+                           + (f" ({changes})" if changes else ""))
+        for post in plan.posts:
+            if post.action != staff_import.UNCHANGED:
+                click.echo(f"Row {post.row}: {post.action} post {post.number} {post.title}")
+        for error in plan.errors:
+            click.echo(f"Row {error.row}, {error.column}: {error.problem}", err=True)
+        if plan.errors:
+            # A dry run's record is kept, as on the web; a refused --apply wrote nothing.
+            session.commit()
+            _fail(f"{len(plan.errors)} problem{'' if len(plan.errors) == 1 else 's'} in {path.name}; "
+                  "nothing was imported.")
+        session.commit()
+    except DomainError as err:
+        session.rollback()
+        _fail(err.message)
+    finally:
+        session.close()
+    counts = plan.counts
+    summary = (f"{counts['created']} to create, {counts['changed']} to change, {counts['unchanged']} unchanged"
+               if not apply_ else
+               f"{counts['created']} created, {counts['changed']} changed, {counts['unchanged']} unchanged")
+    click.echo(f"{'Imported' if apply_ else 'Dry run, nothing changed'}: {path.name}: {summary}; "
+               f"posts: {counts['posts_created']} new, {counts['posts_changed']} changed.")
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+jobs_cli = click.Group("jobs", help="Long work (exports, imports) and the files it leaves.")
+
+
+@jobs_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Delete files of jobs finished more than this many days ago; default EXPORT_RETENTION_DAYS.")
+@with_appcontext
+def jobs_purge(days: int | None) -> None:
+    """Delete old export files (run daily from cron); the record of who asked, when and the digest stays."""
+    import datetime as dt
+    from pathlib import Path
+
+    from app.services.jobs import purge
+    from models.base import utcnow
+
+    keep = days or int(current_app.config["EXPORT_RETENTION_DAYS"])
+    session = _session()
+    try:
+        removed = purge(session, Path(current_app.config["JOBS_DIR"]), older_than=dt.timedelta(days=keep),
+                        now=utcnow())
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Deleted the files of {removed} job{'' if removed == 1 else 's'} finished more than {keep} days ago.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli, notify_cli):
+    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli, notify_cli, staff_cli, jobs_cli):
         app.cli.add_command(command)
 
 

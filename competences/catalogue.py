@@ -27,6 +27,7 @@ KIND_PARSERS: dict[str, str] = {
     "outcome_measures": "competences.outcomes:parse_outcome_measures",
     "pathway": "competences.pathways:parse_pathway",
     "credential_rules": "competences.credentials:parse_credential_rules",
+    "skill_vocabulary": "competences.skills:parse_skill_vocabulary",
 }
 KIND_CHECKS: dict[str, str] = {
     "pathway": "competences.pathways:check_pathway",

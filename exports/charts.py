@@ -34,11 +34,11 @@ FONT = "Frutiger W01, Arial, sans-serif"
 Number = int | Decimal
 
 
-def _esc(text: str) -> str:
+def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _c(value: float) -> str:
+def coord(value: float) -> str:
     """A coordinate, to one decimal place (no exponent, no trailing noise)."""
     return f"{value:.1f}".removesuffix(".0")
 
@@ -51,18 +51,18 @@ def value_text(value: Number, unit: str) -> str:
     return f"{number} {unit}"
 
 
-def _nice_step(top: float, unit: str) -> float:
+def nice_step(top: float, unit: str) -> float:
     """A round gridline step giving about four lines up to `top` (whole hours for minutes over an hour)."""
     raw = max(top, 1) / 4
     if unit == "minutes":
         if raw <= 60:
             return next(s for s in (5, 10, 15, 30, 60) if s >= raw)
-        return 60 * _nice_step(raw / 60 * 4, "")
+        return 60 * nice_step(raw / 60 * 4, "")
     magnitude: float = 10.0 ** math.floor(math.log10(raw))
     return next(float(m * magnitude) for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-def _axis_text(value: float, unit: str) -> str:
+def axis_text(value: float, unit: str) -> str:
     if value == 0:
         return "0"
     if unit == "minutes":
@@ -100,7 +100,7 @@ def _describe(bars: Sequence[_Bar], target: Number | None, unit: str, title: str
 def _bar_chart(bars: Sequence[_Bar], target: Number | None, title: str, unit: str, noun: str, ident: str) -> str:
     ident = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in ident) or "chart"
     top = max([b.value for b in bars] + [float(target) if target is not None else 0, 0])
-    step = _nice_step(top * 1.1 if top else 1, unit)
+    step = nice_step(top * 1.1 if top else 1, unit)
     ceiling = step * max(math.ceil(top * 1.1 / step), 1)
 
     def y(value: float) -> float:
@@ -109,17 +109,17 @@ def _bar_chart(bars: Sequence[_Bar], target: Number | None, title: str, unit: st
     out = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
          f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="12" class="waymark-chart">'),
-        f'<title id="{ident}-title">{_esc(title)}</title>',
-        f'<desc id="{ident}-desc">{_esc(_describe(bars, target, unit, title, noun))}</desc>',
+        f'<title id="{ident}-title">{esc(title)}</title>',
+        f'<desc id="{ident}-desc">{esc(_describe(bars, target, unit, title, noun))}</desc>',
         '<g class="waymark-chart__grid">',
     ]
     ticks = round(ceiling / step)
     for i in range(ticks + 1):
         value = step * i
         ty = y(value)
-        out.append(f'<line x1="{LEFT}" y1="{_c(ty)}" x2="{WIDTH - RIGHT}" y2="{_c(ty)}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{_c(ty + 4)}" text-anchor="end" fill="{INK}">'
-                   f'{_esc(_axis_text(value, unit))}</text>')
+        out.append(f'<line x1="{LEFT}" y1="{coord(ty)}" x2="{WIDTH - RIGHT}" y2="{coord(ty)}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{coord(ty + 4)}" text-anchor="end" fill="{INK}">'
+                   f'{esc(axis_text(value, unit))}</text>')
     out.append("</g>")
 
     out.append('<g class="waymark-chart__bars">')
@@ -130,15 +130,15 @@ def _bar_chart(bars: Sequence[_Bar], target: Number | None, title: str, unit: st
         cx = LEFT + slot * i + slot / 2
         if bar.value > 0:
             by = y(bar.value)
-            out.append(f'<rect x="{_c(cx - width / 2)}" y="{_c(by)}" width="{_c(width)}" '
-                       f'height="{_c(TOP + PLOT_H - by)}" fill="{BAR}"/>')
+            out.append(f'<rect x="{coord(cx - width / 2)}" y="{coord(by)}" width="{coord(width)}" '
+                       f'height="{coord(TOP + PLOT_H - by)}" fill="{BAR}"/>')
             if len(bars) <= 6:
-                out.append(f'<text x="{_c(cx)}" y="{_c(by - 4)}" text-anchor="middle" fill="{INK}">'
-                           f'{_esc(value_text(bar.value, unit))}</text>')
-        out.append(f'<text x="{_c(cx)}" y="{TOP + PLOT_H + 16}" text-anchor="middle" fill="{INK}">{_esc(bar.label)}</text>')
+                out.append(f'<text x="{coord(cx)}" y="{coord(by - 4)}" text-anchor="middle" fill="{INK}">'
+                           f'{esc(value_text(bar.value, unit))}</text>')
+        out.append(f'<text x="{coord(cx)}" y="{TOP + PLOT_H + 16}" text-anchor="middle" fill="{INK}">{esc(bar.label)}</text>')
         if bar.sublabel:
-            out.append(f'<text x="{_c(cx)}" y="{TOP + PLOT_H + 30}" text-anchor="middle" fill="{INK}">'
-                       f'{_esc(bar.sublabel)}</text>')
+            out.append(f'<text x="{coord(cx)}" y="{TOP + PLOT_H + 30}" text-anchor="middle" fill="{INK}">'
+                       f'{esc(bar.sublabel)}</text>')
     out.append("</g>")
 
     base = TOP + PLOT_H
@@ -146,10 +146,10 @@ def _bar_chart(bars: Sequence[_Bar], target: Number | None, title: str, unit: st
     if target is not None:
         ty = y(float(target))
         out.append('<g class="waymark-chart__target">')
-        out.append(f'<line x1="{LEFT}" y1="{_c(ty)}" x2="{WIDTH - RIGHT}" y2="{_c(ty)}" stroke="{TARGET}" '
+        out.append(f'<line x1="{LEFT}" y1="{coord(ty)}" x2="{WIDTH - RIGHT}" y2="{coord(ty)}" stroke="{TARGET}" '
                    f'stroke-width="2" stroke-dasharray="6 4"/>')
-        out.append(f'<text x="{WIDTH - RIGHT}" y="{_c(ty - 6)}" text-anchor="end" fill="{TARGET}">'
-                   f'{_esc("Minimum " + value_text(target, unit))}</text>')
+        out.append(f'<text x="{WIDTH - RIGHT}" y="{coord(ty - 6)}" text-anchor="end" fill="{TARGET}">'
+                   f'{esc("Minimum " + value_text(target, unit))}</text>')
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
@@ -304,13 +304,13 @@ class ScoredRating:
 
 
 def _marker(shape: str, x: float, y: float, colour: str, tip: str) -> str:
-    tip_el = f"<title>{_esc(tip)}</title>" if tip else ""
+    tip_el = f"<title>{esc(tip)}</title>" if tip else ""
     if shape == "square":
-        return (f'<rect x="{_c(x - 4.5)}" y="{_c(y - 4.5)}" width="9" height="9" fill="{colour}">{tip_el}</rect>')
+        return (f'<rect x="{coord(x - 4.5)}" y="{coord(y - 4.5)}" width="9" height="9" fill="{colour}">{tip_el}</rect>')
     if shape == "diamond":
-        pts = f"{_c(x)},{_c(y - 6)} {_c(x + 6)},{_c(y)} {_c(x)},{_c(y + 6)} {_c(x - 6)},{_c(y)}"
+        pts = f"{coord(x)},{coord(y - 6)} {coord(x + 6)},{coord(y)} {coord(x)},{coord(y + 6)} {coord(x - 6)},{coord(y)}"
         return f'<polygon points="{pts}" fill="{colour}">{tip_el}</polygon>'
-    return (f'<circle cx="{_c(x)}" cy="{_c(y)}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2.5">'
+    return (f'<circle cx="{coord(x)}" cy="{coord(y)}" r="5" fill="#ffffff" stroke="{colour}" stroke-width="2.5">'
             f"{tip_el}</circle>")
 
 
@@ -356,38 +356,38 @@ def rating_history_svg(points: Sequence[tuple[dt.date, str, int, str]], maximum:
     out = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
          f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="12" class="waymark-chart">'),
-        f'<title id="{ident}-title">{_esc(title)}</title>',
-        f'<desc id="{ident}-desc">{_esc(" ".join(parts))}</desc>',
+        f'<title id="{ident}-title">{esc(title)}</title>',
+        f'<desc id="{ident}-desc">{esc(" ".join(parts))}</desc>',
         '<g class="waymark-chart__grid">',
     ]
-    step = next(s for s in (1, 2, 3, 6, 12, 24) if maximum / s <= 6) if maximum <= 144 else _nice_step(maximum, unit)
+    step = next(s for s in (1, 2, 3, 6, 12, 24) if maximum / s <= 6) if maximum <= 144 else nice_step(maximum, unit)
     value = 0.0
     while value <= maximum:
-        out.append(f'<line x1="{left}" y1="{_c(y(value))}" x2="{width - right}" y2="{_c(y(value))}" stroke="{GRID}" '
+        out.append(f'<line x1="{left}" y1="{coord(y(value))}" x2="{width - right}" y2="{coord(y(value))}" stroke="{GRID}" '
                    f'stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{_c(y(value) + 4)}" text-anchor="end" fill="{INK}">{_c(value)}</text>')
+        out.append(f'<text x="{left - 6}" y="{coord(y(value) + 4)}" text-anchor="end" fill="{INK}">{coord(value)}</text>')
         value += step
     out.append("</g>")
     if first and last:
-        out.append(f'<text x="{_c(x(first))}" y="{top + plot_h + 18}" text-anchor="start" fill="{INK}">'
-                   f'{_esc(f"{first.day} {first:%b %Y}")}</text>')
+        out.append(f'<text x="{coord(x(first))}" y="{top + plot_h + 18}" text-anchor="start" fill="{INK}">'
+                   f'{esc(f"{first.day} {first:%b %Y}")}</text>')
         if last != first:
-            out.append(f'<text x="{_c(x(last))}" y="{top + plot_h + 18}" text-anchor="end" fill="{INK}">'
-                       f'{_esc(f"{last.day} {last:%b %Y}")}</text>')
+            out.append(f'<text x="{coord(x(last))}" y="{top + plot_h + 18}" text-anchor="end" fill="{INK}">'
+                       f'{esc(f"{last.day} {last:%b %Y}")}</text>')
     if pass_mark is not None:
         out.append('<g class="waymark-chart__target">')
-        out.append(f'<line x1="{left}" y1="{_c(y(pass_mark))}" x2="{width - right}" y2="{_c(y(pass_mark))}" '
+        out.append(f'<line x1="{left}" y1="{coord(y(pass_mark))}" x2="{width - right}" y2="{coord(y(pass_mark))}" '
                    f'stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>')
-        out.append(f'<text x="{width - right}" y="{_c(y(pass_mark) - 6)}" text-anchor="end" fill="{TARGET}">'
-                   f'{_esc(f"Pass mark {pass_mark}")}</text>')
+        out.append(f'<text x="{width - right}" y="{coord(y(pass_mark) - 6)}" text-anchor="end" fill="{TARGET}">'
+                   f'{esc(f"Pass mark {pass_mark}")}</text>')
         out.append("</g>")
     legend_x = left
     for role in roles:
         name, colour, shape = RATER_SERIES.get(role, (role, INK, "circle"))
         mine = [p for p in points if p[1] == role]
-        out.append(f'<g class="waymark-chart__series" data-rater="{_esc(role)}">')
+        out.append(f'<g class="waymark-chart__series" data-rater="{esc(role)}">')
         if len(mine) > 1:
-            coords = " ".join(f"{_c(x(p[0]))},{_c(y(p[2]))}" for p in mine)
+            coords = " ".join(f"{coord(x(p[0]))},{coord(y(p[2]))}" for p in mine)
             out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for p in mine:
             out.append(_marker(shape, x(p[0]), y(p[2]), colour, p[3]))
@@ -395,7 +395,7 @@ def rating_history_svg(points: Sequence[tuple[dt.date, str, int, str]], maximum:
         if width < WIDTH:
             name = RATER_SHORT.get(role, name)
         out.append(f'<g class="waymark-chart__legend">{_marker(shape, legend_x + 6, 14, colour, "")}'
-                   f'<text x="{legend_x + 16}" y="18" fill="{INK}">{_esc(name)}</text></g>')
+                   f'<text x="{legend_x + 16}" y="18" fill="{INK}">{esc(name)}</text></g>')
         legend_x += 24 + 7 * len(name)
     base = top + plot_h
     out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{INK}" stroke-width="1"/>')

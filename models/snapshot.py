@@ -2,10 +2,11 @@
 
 Web pages, PDF exports and jobs all judge readiness from the snapshot this module builds, so they
 agree. It reads every log once (one query per record type, soft-deleted rows left out), whatever
-the number of entries: 17 queries in all (the person with roles, profile, working patterns, leave
+the number of entries: 19 queries in all (the person with roles, profile, working patterns, leave
 and registrations: 6; CPD: 1; supervision and its case minutes: 2; cases: 1; contacts: 1; sign-offs: 1;
 training hours: 1; CTS-R ratings and PWP live assessments: 2 — see models.training_snapshot;
-supervision given, in the service and outside: 2 — see models.supervisor_snapshot).
+supervision given, in the service and outside: 2 — see models.supervisor_snapshot; HR facts —
+appraisals with HR standing, and the appraisals of a line manager's staff: 2 — see models.hr_snapshot).
 
 Decisions a reviewer would ask about:
 
@@ -25,9 +26,9 @@ Decisions a reviewer would ask about:
   counts practice hours from clinical contacts (its data file says so).
 * Sign-offs are claims signed off or awaiting re-signing (which the rules do not count); a
   withdrawn sign-off returns the claim, so it is not a sign-off at all.
-* Records with no table yet — supervision given and HR facts — are left
-  empty; `NOT_RECORDED` names them so pages can say "not recorded in Waymark yet" rather than
-  pretending they are zero.
+* HR facts (the pay progression standards) come from models.hr_snapshot; what HR have not
+  recorded stays None there. `NOT_RECORDED` names record kinds pages should call "not recorded in
+  Waymark yet" rather than pretending they are zero.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from competences.credentials import CREDENTIAL_KINDS, DECLARATION_ANCHOR_KINDS, 
 from competences.presentations import presentation_group
 from competences.claims import ClaimStatus
 from models.claims import CompetenceClaim
+from models.hr_snapshot import hr_facts
 from models.enums import Role
 from models.people import ProfessionalRegistration, StaffProfile, User
 from models.portfolio import ClinicalCase, ClinicalContact, CpdActivity, SupervisionSession
@@ -50,9 +52,7 @@ from models.supervisor_snapshot import supervision_given_for
 from models.training_snapshot import ratings_for, training_hours_for
 
 #: Evidence record kinds (Snapshot fields, as pathways name them) Waymark has no table for yet.
-NOT_RECORDED: Mapping[str, str] = types.MappingProxyType({
-    "hr": "appraisals, mandatory training and other HR facts",
-})
+NOT_RECORDED: Mapping[str, str] = types.MappingProxyType({})
 
 #: Credential kinds the builder can produce: every kind a credential may be recorded as.
 RECORDED_CREDENTIAL_KINDS: frozenset[str] = frozenset(k.id for k in CREDENTIAL_KINDS)
@@ -72,7 +72,7 @@ def credential_kind(reg: ProfessionalRegistration) -> str:
     return reg.kind
 
 
-def _employment(user: User, profile: StaffProfile | None) -> ev.Employment:
+def employment_of(user: User, profile: StaffProfile | None) -> ev.Employment:
     is_line_manager = user.has_role(Role.LINE_MANAGER)
     if profile is None:
         return ev.Employment(is_line_manager=is_line_manager)
@@ -89,19 +89,19 @@ def _employment(user: User, profile: StaffProfile | None) -> ev.Employment:
     )
 
 
-def _credential(reg: ProfessionalRegistration, profile: StaffProfile, today: dt.date) -> ev.Credential:
+def credential_of(reg: ProfessionalRegistration, profile: StaffProfile, today: dt.date) -> ev.Credential:
     return ev.Credential(id=f"registration:{reg.id}", kind=credential_kind(reg), awarded_on=reg.registered_on or today,
                          expires_on=reg.expires_on, lapsed=reg.status in NOT_HELD)
 
 
-def _anchor(profile: StaffProfile | None) -> dt.date | None:
+def declaration_anchor(profile: StaffProfile | None) -> dt.date | None:
     if profile is None:
         return None
     by_kind = {reg.kind: reg.registered_on for reg in profile.registrations}
     return next((by_kind[k] for k in DECLARATION_ANCHOR_KINDS if by_kind.get(k)), None)
 
 
-def _cpd(row: CpdActivity) -> ev.CpdActivity:
+def cpd_of(row: CpdActivity) -> ev.CpdActivity:
     return ev.CpdActivity(
         id=f"cpd:{row.id}", start=row.start_on, end=row.end_on, title=row.title, category=row.category,
         minutes=row.minutes, cbt=row.cbt, cbt_skills=row.cbt_skills, participatory=row.participatory,
@@ -109,7 +109,7 @@ def _cpd(row: CpdActivity) -> ev.CpdActivity:
         hcpc_standards=tuple(int(s) for s in (row.hcpc_standards or ())))
 
 
-def _supervision(row: SupervisionSession) -> ev.SupervisionSession:
+def supervision_of(row: SupervisionSession) -> ev.SupervisionSession:
     return ev.SupervisionSession(
         id=f"supervision:{row.id}", date=row.occurred_on, minutes=row.minutes, kind=row.kind.value,
         group_size=row.group_size, cbt=row.cbt, live_or_recorded_sampled=row.live_or_recorded_sampled,
@@ -169,15 +169,16 @@ def build_snapshot(session: Session, user_id: int, today: dt.date) -> ev.Snapsho
     return ev.Snapshot(
         person_id=str(user_id),
         today=today,
-        employment=_employment(user, profile),
-        cpd=tuple(_cpd(row) for row in cpd),
-        supervision=tuple(_supervision(row) for row in supervision),
+        employment=employment_of(user, profile),
+        cpd=tuple(cpd_of(row) for row in cpd),
+        supervision=tuple(supervision_of(row) for row in supervision),
         cases=tuple(_case(row) for row in cases),
         contacts=tuple(_contact(row) for row in contacts),
         signoffs=tuple(_signoff(row) for row in signed),
         ratings=ratings_for(session, user_id),
         training=training_hours_for(session, user_id),
         supervision_given=supervision_given_for(session, user_id),
-        credentials=tuple(_credential(reg, profile, today) for reg in profile.registrations) if profile else (),
-        declaration_anchor=_anchor(profile),
+        hr=hr_facts(session, user, profile, today),
+        credentials=tuple(credential_of(reg, profile, today) for reg in profile.registrations) if profile else (),
+        declaration_anchor=declaration_anchor(profile),
     )

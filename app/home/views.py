@@ -15,7 +15,7 @@ from app.security import requires, signed_in
 from app.services import credentials, notifications, review_queue, team_views
 from app.services.access import has_any_role
 from app.templating import ROLE_HOMES
-from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, StaffProfile, User)
+from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, Service, StaffProfile, User)
 from models.base import utcnow
 
 bp = Blueprint("home", __name__)
@@ -65,7 +65,7 @@ def _looked_after(kind: RelationshipKind, template: str, title: str) -> str:
     rels = team_views.people_looked_after(db(), current_user, kind, today())
     soon = today() + dt.timedelta(days=30)
     return render_template(template, relationships=rels, ending_soon=[r for r in rels if r.ends_on and r.ends_on <= soon],
-                           title=title, today=today())
+                           title=title, today=today(), show_staff_links=kind is RelationshipKind.LINE_MANAGEMENT)
 
 
 @bp.route("/supervisor")
@@ -102,7 +102,8 @@ def service_lead() -> str:
     service_ids = team_views.lead_service_ids(current_user)
     gaps = team_views.cover_gaps(session, service_ids, current_user.organisation_id, today())
     services = team_views.services_with_team_counts(session, service_ids)
-    return render_template("home/scope.html", title="Your service", gaps=gaps, services=services, today=today())
+    return render_template("home/scope.html", title="Your service", gaps=gaps, services=services, today=today(),
+                           skill_mix_services=[s for s, _teams in services])
 
 
 @bp.route("/hr")
@@ -111,8 +112,11 @@ def hr() -> str:
     session = db()
     scope = team_views.hr_service_scope(current_user)
     gaps = team_views.cover_gaps(session, scope, current_user.organisation_id, today())
+    services = session.scalars(select(Service).where(
+        Service.organisation_id == current_user.organisation_id,
+        Service.id.in_(scope) if scope is not None else Service.active.is_(True)).order_by(Service.name))
     return render_template("home/scope.html", title="HR overview", gaps=gaps, services=None, today=today(),
-                           scope_all=scope is None)
+                           scope_all=scope is None, skill_mix_services=list(services))
 
 
 @bp.route("/admin")

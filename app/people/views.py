@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.database import db
 from app.portfolio.dashboard import readiness_panel
 from app.security import ensure, requires, signed_in
-from app.services import evidence as evidence_service
+from app.services import evidence as evidence_service, staff_scope
 from app.services.access import can_manage_relationship_of, can_view_person
 from models import StaffProfile, StaffRelationship, User
 
@@ -36,4 +36,5 @@ def profile(user_id: int) -> str:
     return render_template("people/profile.html", person=person, profile=person.profile, today=today,
                            relationships=relationships, panel=readiness_panel(person),
                            can_manage=can_manage_relationship_of(session, current_user, person),
+                           hr_visible=staff_scope.covers(session, current_user, person, today),
                            evidence_access=evidence_service.evidence_access(session, current_user, person, today).name)

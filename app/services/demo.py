@@ -18,6 +18,9 @@ from app.services.accounts import AuthSettings, create_user
 from app.services.demo_evidence import load_demo_evidence
 from app.services.demo_portfolio import load_demo_portfolio
 from app.services.demo_supervision import load_demo_supervision
+from app.services.demo_posts import load_demo_posts
+from app.services.demo_skills import load_demo_skills
+from app.services.demo_progression import load_demo_progression
 from competences.credentials import DEFAULT_KIND_FOR_BODY
 from models import (LeaveKind, LeaveOfAbsence, Organisation, ProfessionalRegistration, Regulator, RelationshipKind,
                     Role, Service, StaffProfile, StaffRelationship, SupervisionKind, Team, User, WorkingPattern)
@@ -104,7 +107,7 @@ def _people(today: dt.date) -> list[Person]:
                                             "4", _steps(ago(days=150)), "40120002")),
         Person("Priya", "Shah", (P,), Post(PWP, PWP, NORTH_STEP2, "5", _steps(ago(years=3), 2), "40120003"),
                registrations=((Regulator.BPS, "WPW-204518", ago(years=3), ahead(150)),)),
-        Person("Tom", "Okafor", (P,), Post(PWP, PWP, SOUTH, "5", _steps(ago(months=20)), "40120004"),
+        Person("Tom", "Okafor", (P,), Post(PWP, PWP, SOUTH, "5", _steps(ago(months=23)), "40120004"),
                registrations=((Regulator.BABCP, "PWP-118204", ago(months=19), ahead(200), "babcp_pwp_register"),)),
         Person("Hannah", "Price", (P,), Post(PWP, PWP, NORTH_STEP2, "5", _steps(ago(years=5), 2, 2), "40120005"),
                registrations=((Regulator.BPS, "WPW-197733", ago(years=5), ahead(300)),)),
@@ -223,6 +226,9 @@ def load_demo(session: Session, settings: AuthSettings, *, today: dt.date | None
     if evidence_dir is not None:
         load_demo_evidence(session, users, today=today, store_dir=evidence_dir)
     load_demo_supervision(session, users, today=today)
+    load_demo_posts(session, users, today=today)
+    load_demo_skills(session, users, today=today)
+    load_demo_progression(session, users, today=today)
     record(session, "demo_loaded", "organisations", org.id, detail={"accounts": len(logins)})
     return logins
 

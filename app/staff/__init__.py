@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from app.staff import dashboard, directory, imports, posts, progression, skills  # noqa: E402,F401
+from app.staff import dashboard, directory, employment, imports, posts, progression, skills  # noqa: E402,F401

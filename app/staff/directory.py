@@ -1,2 +1,46 @@
-"""Slot: filled by its owner."""
-from app.staff import bp  # noqa: F401
+"""The staff directory at /staff: everyone the viewer's HR scope covers, filtered, sorted, paged and exported."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.database import db
+from app.pagination import Page, page_number
+from app.security import requires
+from app.services import directory as directory_service
+from app.services.directory import DirectoryFilters
+from app.services.staff_scope import has_staff_lists, scope_of
+from app.staff import bp
+from app.staff.directory_forms import FILTER_KEYS, DirectorySearchForm
+from app.staff.download import FORMATS, table_response
+
+PER_PAGE = 50
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+@bp.route("/staff")
+@requires(has_staff_lists)
+def directory() -> tuple[str, int] | Response:
+    session, day = db(), today()
+    scope = scope_of(session, current_user, day)
+    form = DirectorySearchForm(request.args)
+    form.set_places(*directory_service.places(session, scope))
+    valid = form.validate()
+    rows = directory_service.directory(session, scope, form.filters() if valid else DirectoryFilters(), day)
+    fmt = request.args.get("format")
+    if fmt in FORMATS and valid:
+        return table_response("staff-directory", directory_service.HEADERS,
+                              directory_service.export_rows(rows, day), fmt, title="Staff directory")
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    number = min(page_number(), pages)
+    page = Page(items=rows[(number - 1) * PER_PAGE:number * PER_PAGE], number=number, per_page=PER_PAGE,
+                total=len(rows))
+    filters = {k: request.args[k] for k in FILTER_KEYS if valid and request.args.get(k)}
+    return render_template("staff/directory.html", form=form, page=page, filters=filters, today=day,
+                           scope=scope), 200 if valid else 400

@@ -278,3 +278,18 @@ def test_the_export_runs_the_same_way_on_an_rq_worker(app, client, session, owne
     assert job.status is JobStatus.DONE and job.failed == 0
     cpd = json.loads(_zip(client, job_id).read("records/cpd.json"))
     assert [r["title"] for r in cpd["records"]] == ["Trauma-focused CBT workshop"]
+
+
+def test_the_purge_command_uses_the_retention_setting(app, session, owner):
+    job = _job(session, owner, ["a"])
+    root = Path(app.config["JOBS_DIR"])
+    jobs.run(app.extensions["waymark.sessions"], job.id, root)
+    job = _reload(session, job.id)
+    runner_cli = app.test_cli_runner()
+    result = runner_cli.invoke(args=["jobs", "purge"])
+    assert result.exit_code == 0 and "Deleted the files of 0 jobs finished more than 30 days ago." in result.output
+    job.finished_at = job.finished_at - dt.timedelta(days=31)
+    session.commit()
+    result = runner_cli.invoke(args=["jobs", "purge"])
+    assert "Deleted the files of 1 job finished more than 30 days ago." in result.output
+    assert not (root / f"job-{job.id}").joinpath("all.zip").exists()

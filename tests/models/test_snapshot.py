@@ -287,4 +287,4 @@ def test_building_a_snapshot_takes_the_same_number_of_queries_for_3_or_30_entrie
     assert len(small.cpd) == 3
     assert (len(large.cpd), len(large.supervision), len(large.cases), len(large.contacts)) == (30, 30, 30, 30)
     assert sum(len(s.cases) for s in large.supervision) == 30
-    assert q_few.count == q_many.count == 17
+    assert q_few.count == q_many.count == 19

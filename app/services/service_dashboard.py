@@ -1,0 +1,548 @@
+"""The service dashboard: establishment, pay steps due, credentials, supervision and CPD compliance, skill-mix gaps.
+
+Every figure comes with the people behind it (`Section.lists`, keyed by the link in its table),
+and the whole page costs the same number of queries for 20 staff or 2,000: the people in view
+come from one query, their records from models.bulk_snapshot, pay-step dates from
+app.services.pay_steps, and everything else is worked out here without touching the database.
+
+Decisions a reviewer would ask about:
+
+* Headcount and WTE by band are the people in view by their own band, WTE as on today. Vacancies
+  come from the active posts in the services in view (none for a line manager, who sees only their
+  reports): a post's held WTE is its active holders' WTE today, wherever they sit; its vacancy is
+  funded − held when positive (an over-filled post does not cancel another's vacancy).
+* Supervision compliance judges each person's `monthly_minutes` requirements (the pathways that
+  apply to them, readiness.applicable_pathways) one calendar month at a time: the rule itself,
+  with its window narrowed to that month, so the minutes counted, the group rules, the target for
+  the WTE (90 minutes; 45 below half-time, from the data) and months wholly on leave are exactly
+  the rule's. A month with no working pattern of theirs (before they started, after they left) is
+  not expected of someone who has patterns recorded.
+* CPD compliance covers people with a declaration year (Snapshot.declaration_anchor) and judges
+  their pathways' CPD requirements whose window is the declaration year. Not met yet but with at
+  least the share of the target that the part of the year gone by calls for is "on track"; a
+  person's status is their worst requirement's. Only statuses and dates leave this module.
+* Credentials: a declaration, renewal or expiry date from today to 90 days ahead (both counted)
+  is "due"; lapsed, suspended, expired, past their lapse date or with an overdue declaration are
+  listed apart. The flags are competences.credentials' own, with the admin-corrected rules.
+* Privacy: names, bands, dates, statuses and supervision minutes only. Supervision notes are
+  never selected (models.bulk_snapshot), CPD reflections are read only as "has a statement".
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.services.errors import DomainError
+from app.services.pay_steps import positions
+from app.services.readiness import Choices, applicable_pathways
+from app.services.staff_scope import Scope, people_in
+from competences.bands import AFC_BANDS, band_rank
+from competences.catalogue import Catalogue
+from competences.credentials import (KINDS_BY_ID, NOT_HELD, CredentialFacts, CredentialRules, CredentialStatus, Flags,
+                                     flags)
+from competences.evidence import Snapshot
+from competences.pathways import Pathway
+from competences.requirements import Context, Rule
+from competences.rules import MonthlyMinutesRule, minutes_text, wte_on
+from competences.windows import WindowSpec, add_months, calendar_month, long_date
+from exports.dashboard_charts import (CPD_STATUSES, BandFigures, TableChart, cpd_chart, credentials_chart, due_chart,
+                                      establishment_chart, number_text, skills_chart, supervision_chart)
+from exports.tables import Cell
+from models import Post, Service, StaffProfile, Team, User, WorkingPattern
+from models.bulk_snapshot import people_with_snapshots
+from models.ksa import KsaPortfolio
+from models.reference_data import catalogue_for
+
+SECTIONS: dict[str, str] = {
+    "establishment": "Staff in post and vacancies",
+    "progression": "Pay progression due",
+    "credentials": "Accreditations and registrations due",
+    "supervision": "Supervision compliance",
+    "cpd": "CPD for the declaration year",
+    "skills": "Skill-mix gaps",
+}
+DUE_MONTHS = 3
+CREDENTIAL_DAYS = 90
+SUPERVISION_MONTHS = 12
+CREDENTIAL_RULES_ID = "credential-rules"
+CPD_LABELS = {key: label for key, label, _ in CPD_STATUSES}
+#: Worst first: a person's CPD status is their worst requirement's.
+CPD_ORDER = ("behind", "unknown", "on_track", "met")
+
+
+# --- what the page reads -----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One line of a drill-down list: a person (linked by `user_id`) or, for vacancies, a post (no link)."""
+
+    name: str
+    user_id: int | None
+    cells: tuple[Cell, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class PeopleList:
+    """The people (or posts) behind one figure; `headings` include the name column."""
+
+    title: str
+    headings: tuple[str, ...]
+    entries: tuple[Entry, ...]
+
+    def export_rows(self) -> list[tuple[Cell, ...]]:
+        return [(e.name, *e.cells) for e in self.entries]
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    key: str
+    heading: str
+    #: The chart and its table; `chart.links` name entries of `lists`.
+    chart: TableChart
+    lists: Mapping[str, PeopleList]
+    notes: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Dashboard:
+    today: dt.date
+    service_id: int | None
+    people: int
+    sections: tuple[Section, ...]
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def people_list(self, section: str, key: str) -> PeopleList | None:
+        found = self.section(section)
+        return found.lists.get(key) if found is not None else None
+
+
+# --- scope and the people in view -------------------------------------------------------------
+
+def services_in_view(session: Session, scope: Scope) -> list[Service]:
+    """The services the viewer may filter by: all the organisation's for organisation-wide HR, else their own."""
+    if scope.whole_organisation:
+        q = select(Service).where(Service.organisation_id == scope.organisation_id, Service.active.is_(True))
+    elif scope.service_ids:
+        q = select(Service).where(Service.id.in_(sorted(scope.service_ids)))
+    else:
+        return []
+    return list(session.scalars(q.order_by(Service.name, Service.id)))
+
+
+def _post_services(scope: Scope, service_id: int | None) -> list[int] | None:
+    """Services whose posts count: None for all of the organisation's, [] for none."""
+    if service_id is not None:
+        return [service_id]
+    allowed = scope.services_only
+    return None if allowed is None else sorted(allowed)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Person:
+    user: User
+    profile: StaffProfile
+    snapshot: Snapshot
+
+
+def _people(session: Session, scope: Scope, service_id: int | None, today: dt.date,
+            parts: set[str]) -> list[_Person]:
+    q = people_in(scope).with_only_columns(User.id)
+    if service_id is not None:
+        q = q.where(Team.service_id == service_id)
+    ids = list(session.scalars(q))
+    since = {"supervision": add_months(today.replace(day=1), -SUPERVISION_MONTHS),
+             # a declaration year extended by a long leave may reach back further than one year
+             "cpd": add_months(today, -36)}
+    loaded = people_with_snapshots(session, ids, today, parts=parts | {"employment"}, since=since)
+    people = [_Person(user, user.profile, snap) for user, snap in loaded if user.profile is not None]
+    return sorted(people, key=lambda p: (p.user.full_name.lower(), p.user.id))
+
+
+def _band_label(band: str | None) -> str:
+    return f"Band {band}" if band else "No band recorded"
+
+
+def _band_order(band: str) -> tuple[int, int, str]:
+    if not band:
+        return (2, 0, "")
+    return (0, band_rank(band), band) if band in AFC_BANDS else (1, 0, band)
+
+
+# --- establishment -----------------------------------------------------------------------------
+
+def _establishment(session: Session, scope: Scope, service_id: int | None, people: list[_Person],
+                   today: dt.date) -> Section:
+    headcount: defaultdict[str, list[_Person]] = defaultdict(list)
+    wte: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for p in people:
+        band = p.profile.band or ""
+        headcount[band].append(p)
+        wte[band] += wte_on(p.snapshot.employment, today) or Decimal(0)
+
+    services = _post_services(scope, service_id)
+    post_rows: list[tuple[Post, str]] = []
+    held: defaultdict[int, Decimal] = defaultdict(Decimal)
+    notes: list[str] = []
+    if services == []:
+        notes.append("Vacancies are shown to HR and service leads: they come from the posts of a whole service.")
+    else:
+        pq = (select(Post, Team.name).join(Team, Team.id == Post.team_id)
+              .where(Post.organisation_id == scope.organisation_id, Post.active.is_(True)))
+        if services is not None:
+            pq = pq.where(Team.service_id.in_(services))
+        post_rows = [(post, team) for post, team in session.execute(pq.order_by(Post.number, Post.id))]
+        held = _held_wte(session, pq, today)
+
+    funded: defaultdict[str, Decimal] = defaultdict(Decimal)
+    held_by_band: defaultdict[str, Decimal] = defaultdict(Decimal)
+    vacant: defaultdict[str, Decimal] = defaultdict(Decimal)
+    vacant_posts: defaultdict[str, list[Entry]] = defaultdict(list)
+    for post, team in post_rows:
+        have = held.get(post.id, Decimal(0))
+        gap = max(post.funded_wte - have, Decimal(0))
+        funded[post.band] += post.funded_wte
+        held_by_band[post.band] += have
+        vacant[post.band] += gap
+        if gap > 0:
+            vacant_posts[post.band].append(Entry(f"{post.title} ({post.number})", None,
+                                                 (team, number_text(post.funded_wte), number_text(have),
+                                                  number_text(gap))))
+
+    bands = sorted(set(headcount) | set(funded), key=_band_order)
+    figures = [BandFigures(band=b, headcount=len(headcount.get(b, ())), wte=wte.get(b, Decimal(0)),
+                           funded_wte=funded.get(b, Decimal(0)), held_wte=held_by_band.get(b, Decimal(0)),
+                           vacant_wte=vacant.get(b, Decimal(0)), vacant_posts=len(vacant_posts.get(b, ())))
+              for b in bands]
+    lists: dict[str, PeopleList] = {}
+    for band, members in headcount.items():
+        lists[f"band-{band or 'none'}"] = PeopleList(
+            f"People in post: {_band_label(band)}", ("Name", "Job title", "WTE today"),
+            tuple(Entry(p.user.full_name, p.user.id,
+                        (p.profile.job_title, number_text(wte_on(p.snapshot.employment, today) or Decimal(0))))
+                  for p in members))
+    for band, posts in vacant_posts.items():
+        lists[f"vacant-{band}"] = PeopleList(f"Vacant posts: {_band_label(band)}",
+                                             ("Post", "Team", "Funded WTE", "Held WTE", "Vacant WTE"), tuple(posts))
+    return Section("establishment", SECTIONS["establishment"], establishment_chart(figures), lists, tuple(notes))
+
+
+def _held_wte(session: Session, posts: Any, today: dt.date) -> defaultdict[int, Decimal]:
+    """Post id → the WTE today of its active holders (each holder's latest-starting current pattern, as the rules read it)."""
+    rows = session.execute(
+        select(StaffProfile.post_id, StaffProfile.id, WorkingPattern.starts_on, WorkingPattern.wte)
+        .join(User, User.id == StaffProfile.user_id).join(WorkingPattern, WorkingPattern.profile_id == StaffProfile.id)
+        .where(StaffProfile.post_id.in_(posts.with_only_columns(Post.id).order_by(None).scalar_subquery()),
+               User.active.is_(True), WorkingPattern.starts_on <= today,
+               or_(WorkingPattern.ends_on.is_(None), WorkingPattern.ends_on >= today))
+        .order_by(StaffProfile.id, WorkingPattern.starts_on)).all()
+    latest: dict[int, tuple[int | None, Decimal]] = {}
+    for post_id, profile_id, _start, wte in rows:
+        latest[profile_id] = (post_id, wte)
+    held: defaultdict[int, Decimal] = defaultdict(Decimal)
+    for post_id, wte in latest.values():
+        if post_id is not None:
+            held[post_id] += wte
+    return held
+
+
+# --- pay progression ---------------------------------------------------------------------------
+
+def _month_key(day: dt.date) -> str:
+    return f"{day.year:04}-{day.month:02}"
+
+
+def _progression(session: Session, people: list[_Person], today: dt.date, catalogue: Catalogue) -> Section:
+    found = positions(session, [p.profile.id for p in people], today, catalogue)
+    horizon = add_months(today, DUE_MONTHS)
+    months = [add_months(today.replace(day=1), i) for i in range(DUE_MONTHS + 1)]
+    due: defaultdict[str, list[Entry]] = defaultdict(list)
+    overdue: list[Entry] = []
+    for p in people:
+        pos = found.get(p.profile.id)
+        if pos is None or pos.next_step_on is None:
+            continue
+        deferred = f"Moved back {pos.deferred_days} days for leave" if pos.deferred_days else ""
+        entry = Entry(p.user.full_name, p.user.id, (_band_label(pos.band), pos.step_text, pos.next_step_on, deferred))
+        if pos.next_step_on < today:
+            overdue.append(entry)
+        elif pos.next_step_on <= horizon:
+            due[_month_key(pos.next_step_on)].append(entry)
+    headings = ("Name", "Band", "Step", "Next step due", "Leave")
+    lists = {key: PeopleList(f"Pay step due in {month:%B %Y}", headings,
+                             tuple(sorted(due[key], key=lambda e: (e.cells[2], e.name))))
+             for month in months if (key := _month_key(month)) in due}
+    if overdue:
+        lists["overdue"] = PeopleList("Pay step date passed, step not moved", headings,
+                                      tuple(sorted(overdue, key=lambda e: (e.cells[2], e.name))))
+    chart = due_chart([(_month_key(m), f"{m:%B %Y}", len(due.get(_month_key(m), ()))) for m in months], len(overdue))
+    return Section("progression", SECTIONS["progression"], chart, lists,
+                   (f"Due from today to {long_date(horizon)}.",))
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+def _kind_label(kind: str) -> str:
+    known = KINDS_BY_ID.get(kind)
+    return known.label if known else kind
+
+
+def _credentials(people: list[_Person], today: dt.date, catalogue: Catalogue) -> Section:
+    rules: CredentialRules = catalogue.current(CREDENTIAL_RULES_ID, today).content
+    horizon = today + dt.timedelta(days=CREDENTIAL_DAYS)
+    due: defaultdict[str, list[Entry]] = defaultdict(list)
+    lapsed: defaultdict[str, list[Entry]] = defaultdict(list)
+    for p in people:
+        for reg in p.profile.registrations:
+            f = flags(CredentialFacts(kind=reg.kind, status=reg.status, awarded_on=reg.registered_on,
+                                      renewal_due_on=reg.renewal_due_on, expires_on=reg.expires_on),
+                      rules.for_kind(reg.kind), today)
+            problem = _problem(reg.status, reg.expires_on, f)
+            if problem is not None:
+                lapsed[reg.kind].append(Entry(p.user.full_name, p.user.id, (_kind_label(reg.kind), *problem)))
+                continue
+            dates = [(d, what) for d, what in ((f.next_due_on, "Declaration or renewal due"),
+                                               (reg.expires_on, "Expires"))
+                     if d is not None and today <= d <= horizon]
+            if dates:
+                day, what = min(dates)
+                due[reg.kind].append(Entry(p.user.full_name, p.user.id, (_kind_label(reg.kind), what, day)))
+    lists: dict[str, PeopleList] = {}
+    for kind, entries in due.items():
+        lists[f"due-{kind}"] = PeopleList(f"{_kind_label(kind)}: due within {CREDENTIAL_DAYS} days",
+                                          ("Name", "Credential", "What", "Date"),
+                                          tuple(sorted(entries, key=lambda e: (e.cells[2], e.name))))
+    for kind, entries in lapsed.items():
+        lists[f"lapsed-{kind}"] = PeopleList(f"{_kind_label(kind)}: lapsed, expired or overdue",
+                                             ("Name", "Credential", "Status", "Date"), tuple(entries))
+    kinds = sorted(set(due) | set(lapsed), key=lambda k: (_kind_label(k).lower(), k))
+    chart = credentials_chart([(k, _kind_label(k), len(due.get(k, ())), len(lapsed.get(k, ()))) for k in kinds],
+                              CREDENTIAL_DAYS)
+    chart = dataclasses.replace(chart, caption=f"Declarations, renewals and expiry dates from today to "
+                                               f"{long_date(horizon)}, and credentials that no longer count.")
+    return Section("credentials", SECTIONS["credentials"], chart, lists)
+
+
+def _problem(status: CredentialStatus, expires_on: dt.date | None, f: Flags) -> tuple[str, dt.date | None] | None:
+    """(status in words, its date) for a credential that no longer counts or whose declaration is overdue."""
+    if status in NOT_HELD:
+        return (status.label, expires_on if f.expired else None)
+    if f.expired:
+        return ("Expired", expires_on)
+    if f.lapse_passed:
+        return ("May have lapsed", f.lapse_on)
+    if f.overdue:
+        return ("Declaration overdue", f.next_due_on)
+    return None
+
+
+# --- the pathways that apply -------------------------------------------------------------------
+
+def _choices(session: Session, people: list[_Person]) -> dict[int, Choices]:
+    """The KSA route of everyone who has one (it adds the ksa-portfolio pathway): one query."""
+    rows = session.execute(select(KsaPortfolio.owner_id, KsaPortfolio.route)
+                           .where(KsaPortfolio.owner_id.in_([p.user.id for p in people]))).all()
+    return {owner: Choices(has_ksa=True, ksa_variant=route) for owner, route in rows}
+
+
+def _applies(pathway: Pathway, rule: Rule) -> bool:
+    spec = pathway.specs.get(rule.id)
+    return spec is None or not spec.applies_when or bool(pathway.settings.get(spec.applies_when))
+
+
+def _pathways(catalogue: Catalogue, people: list[_Person], choices: Mapping[int, Choices],
+              today: dt.date) -> dict[int, list[Pathway]]:
+    return {p.user.id: applicable_pathways(catalogue, p.user, p.profile, today, choices.get(p.user.id, Choices()))
+            for p in people}
+
+
+# --- supervision -------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Judged:
+    title: str
+    minutes: int
+    minimum: int
+    met: bool | None
+
+
+def _works_in(snapshot: Snapshot, start: dt.date, end: dt.date) -> bool:
+    working = snapshot.employment.working
+    return not working or any(w.start <= end and (w.end is None or w.end >= start) for w in working)
+
+
+def month_results(snapshot: Snapshot, rules: Sequence[tuple[Pathway, MonthlyMinutesRule]], month: dt.date,
+                  catalogue: Catalogue) -> list[_Judged]:
+    """Each monthly-minimum rule judged on one calendar month alone (those wholly on leave left out)."""
+    window = calendar_month(month)
+    judged_on = min(window.end, snapshot.today)
+    if judged_on < window.start or not _works_in(snapshot, window.start, window.end):
+        return []
+    in_month = tuple(s for s in snapshot.supervision if window.start <= s.date <= judged_on)
+    snap = dataclasses.replace(snapshot, today=judged_on, supervision=in_month)
+    out = []
+    for pathway, rule in rules:
+        one_month = dataclasses.replace(rule, window=WindowSpec(type="calendar_month"), mode="average")
+        result = one_month.evaluate(snap, Context(catalogue=catalogue, settings=pathway.settings))
+        if result.have is None or result.need is None:  # every day of the month on leave
+            continue
+        out.append(_Judged(rule.title, int(result.have), int(result.need), result.met))
+    return out
+
+
+def _supervision(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
+                 catalogue: Catalogue) -> Section:
+    this_month = today.replace(day=1)
+    months = [add_months(this_month, -i) for i in range(SUPERVISION_MONTHS, -1, -1)]
+    expected: defaultdict[str, list[Entry]] = defaultdict(list)
+    below: defaultdict[str, list[Entry]] = defaultdict(list)
+    for p in people:
+        rules = [(pw, r) for pw in pathways[p.user.id] for r in pw.requirements
+                 if isinstance(r, MonthlyMinutesRule) and _applies(pw, r)]
+        if not rules:
+            continue
+        for month in months:
+            key = _month_key(month)
+            wte = wte_on(p.snapshot.employment, min(calendar_month(month).end, today))
+            for j in month_results(p.snapshot, rules, month, catalogue):
+                status = {True: "Met", False: "Below minimum", None: "Cannot tell (WTE not recorded)"}[j.met]
+                entry = Entry(p.user.full_name, p.user.id, (j.title, minutes_text(j.minutes), minutes_text(j.minimum),
+                                                            number_text(wte) if wte is not None else "Not recorded",
+                                                            status))
+                expected[key].append(entry)
+                if j.met is False:
+                    below[key].append(entry)
+
+    def people_count(entries: list[Entry]) -> int:
+        return len({e.user_id for e in entries})
+
+    def label(month: dt.date) -> str:
+        return f"{month:%B %Y}" + (" (so far)" if month == this_month else "")
+
+    headings = ("Name", "Requirement", "Supervision received", "Minimum", "WTE", "Status")
+    lists: dict[str, PeopleList] = {}
+    for month in months:
+        key = _month_key(month)
+        if below.get(key):
+            lists[key] = PeopleList(f"Below their supervision minimum in {label(month)}", headings, tuple(below[key]))
+        if expected.get(key):
+            lists[f"expected-{key}"] = PeopleList(f"Supervision minimums in {label(month)}", headings,
+                                                  tuple(expected[key]))
+    chart = supervision_chart([(_month_key(m), label(m), people_count(expected.get(_month_key(m), [])),
+                                people_count(below.get(_month_key(m), []))) for m in months])
+    return Section("supervision", SECTIONS["supervision"], chart, lists)
+
+
+# --- CPD ---------------------------------------------------------------------------------------
+
+def cpd_status(met: bool | None, have: Decimal | int | None, need: Decimal | int | None, start: dt.date,
+               end: dt.date, today: dt.date) -> str:
+    """met, on_track (at least the share of the target the days gone by call for), behind, or unknown."""
+    if met is True:
+        return "met"
+    if met is None or have is None or need is None:
+        return "unknown"
+    elapsed = min(max((today - start).days + 1, 0), (end - start).days + 1)
+    return "on_track" if Decimal(have) * ((end - start).days + 1) >= Decimal(need) * elapsed else "behind"
+
+
+def _cpd(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
+         catalogue: Catalogue) -> Section:
+    by_status: defaultdict[str, list[Entry]] = defaultdict(list)
+    for p in people:
+        if p.snapshot.declaration_anchor is None:
+            continue
+        statuses: list[tuple[str, str]] = []
+        year_end: dt.date | None = None
+        for pw in pathways[p.user.id]:
+            for rule in pw.requirements:
+                spec = pw.specs.get(rule.id)
+                window = getattr(rule, "window", None)
+                if spec is None or spec.record != "cpd" or getattr(window, "type", None) != "declaration_year":
+                    continue
+                if not _applies(pw, rule):
+                    continue
+                result = rule.evaluate(p.snapshot, Context(catalogue=catalogue, settings=pw.settings))
+                if result.window is None:
+                    continue
+                year_end = result.window.end
+                statuses.append((cpd_status(result.met, result.have, result.need, result.window.start,
+                                            result.window.end, today), rule.title))
+        if not statuses:
+            continue
+        worst = min((s for s, _ in statuses), key=CPD_ORDER.index)
+        not_met = "; ".join(sorted({title for s, title in statuses if s != "met"}))
+        by_status[worst].append(Entry(p.user.full_name, p.user.id, (CPD_LABELS[worst], year_end, not_met)))
+    lists = {key: PeopleList(f"CPD for the declaration year: {CPD_LABELS[key]}",
+                             ("Name", "Status", "Declaration year ends", "Requirements not met yet"),
+                             tuple(by_status[key]))
+             for key in CPD_LABELS if by_status.get(key)}
+    return Section("cpd", SECTIONS["cpd"], cpd_chart({k: len(v) for k, v in by_status.items()}), lists)
+
+
+# --- skill mix ---------------------------------------------------------------------------------
+
+def _skills(session: Session, scope: Scope, service_id: int | None, today: dt.date) -> Section:
+    from app.services import skill_mix  # written alongside; imported here so the rest stands without it
+
+    services = _post_services(scope, service_id)
+    gaps = [] if services == [] else skill_mix.gaps(session, services, scope.organisation_id, today)
+    lists = {f"gap-{i}": PeopleList(f"In training for {gap.title} ({gap.service.name})", ("Name", "Service"),
+                                    tuple(Entry(name, None, (gap.service.name,)) for name in gap.one_step_away))
+             for i, gap in enumerate(gaps) if gap.one_step_away}
+    notes = () if services != [] else ("Skill-mix targets belong to a service: they are shown to HR and service leads.",)
+    chart = skills_chart([(gap.service.name, gap.title, gap.target, gap.held, len(gap.one_step_away)) for gap in gaps])
+    chart = dataclasses.replace(chart, caption="Targets set for a service that it does not meet, with the people "
+                                               "one step away (in training).")
+    return Section("skills", SECTIONS["skills"], chart, lists, notes)
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+#: Snapshot parts each section reads.
+_PARTS: dict[str, set[str]] = {
+    "establishment": {"employment"},
+    "progression": set(),
+    "credentials": {"credentials"},
+    "supervision": {"employment", "supervision", "credentials"},
+    "cpd": {"employment", "cpd", "credentials"},
+    "skills": set(),
+}
+
+
+def dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int | None = None,
+              only: Sequence[str] | None = None) -> Dashboard:
+    """The sections (all, or `only` these keys) for the people in `scope`, narrowed to one service if asked.
+
+    Raises DomainError(field="service") for a service outside the scope. A fixed number of queries.
+    """
+    wanted = [k for k in SECTIONS if only is None or k in only]
+    if service_id is not None and service_id not in {s.id for s in services_in_view(session, scope)}:
+        raise DomainError("Choose one of the services listed", field="service")
+    catalogue = catalogue_for(session)
+    parts: set[str] = set().union(*(_PARTS[k] for k in wanted)) if wanted else set()
+    people = _people(session, scope, service_id, today, parts)
+    needs_pathways = {"supervision", "cpd"} & set(wanted)
+    pathways = _pathways(catalogue, people, _choices(session, people), today) if needs_pathways and people else {}
+    builders: dict[str, Callable[[], Section]] = {
+        "establishment": lambda: _establishment(session, scope, service_id, people, today),
+        "progression": lambda: _progression(session, people, today, catalogue),
+        "credentials": lambda: _credentials(people, today, catalogue),
+        "supervision": lambda: _supervision(people, pathways, today, catalogue),
+        "cpd": lambda: _cpd(people, pathways, today, catalogue),
+        "skills": lambda: _skills(session, scope, service_id, today),
+    }
+    return Dashboard(today=today, service_id=service_id, people=len(people),
+                     sections=tuple(builders[k]() for k in wanted))
+
+
+__all__ = ["Dashboard", "Entry", "PeopleList", "SECTIONS", "Section", "cpd_status", "dashboard", "month_results",
+           "services_in_view"]
