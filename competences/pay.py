@@ -343,6 +343,22 @@ def steps_in_band(scale: PayScale, band: str, on: dt.date) -> int:
     return step_rule_for(scale, band, on).points
 
 
+def step_on(scale: PayScale, band: str, step: int, step_started_on: dt.date, on: dt.date) -> int:
+    """The step, counted on the structure in force on `on`, of someone recorded on `step` since `step_started_on`.
+
+    Steps are recorded on the structure in force when they began. When a band gained pay points
+    since then (bands 8a–9 went from two points to three on 1 April 2024), the top stays the top:
+    step 2 of 2 begun in 2020 is step 3 of 3 today. Other steps keep their number: entry stays 1.
+    Transitional moves of people on the old entry point on to the new intermediate point are not
+    modelled; such a person stays on step 1 until a change is recorded.
+    """
+    then = steps_in_band(scale, band, step_started_on)
+    now = steps_in_band(scale, band, on)
+    if then < now and step == then:
+        return now
+    return step
+
+
 def years_to_next_step(scale: PayScale, band: str, step: int, on: dt.date) -> int | None:
     """Whole years from the start of `step` to the next pay point, by the rule in force on `on`; None at the top."""
     rule = step_rule_for(scale, band, on)

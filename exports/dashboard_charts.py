@@ -18,6 +18,8 @@ from exports.charts import (BAR, FONT, GRID, HEIGHT, INK, LEFT, PLOT_H, PLOT_W, 
                             coord, esc, nice_step)
 
 Number = int | Decimal
+#: Shown where a figure is not judged yet (the current, unfinished month).
+NOT_JUDGED = "Not judged until the month ends"
 
 #: NHS purple, red, green and mid grey: 12.6, 4.9, 5.4 and 3.6 to 1 against white.
 PURPLE, RED, GREEN, GREY = "#330072", "#d5281b", "#007f3b", "#768692"
@@ -25,11 +27,14 @@ PURPLE, RED, GREEN, GREY = "#330072", "#d5281b", "#007f3b", "#768692"
 
 @dataclasses.dataclass(frozen=True)
 class Series:
-    """One set of bars in a grouped chart: its name (the legend), colour and one value per category."""
+    """One set of bars in a grouped chart: its name (the legend), colour and one value per category.
+
+    None is a figure not judged yet: no bar, and the description says so.
+    """
 
     name: str
     colour: str
-    values: tuple[Number, ...]
+    values: tuple[Number | None, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +58,10 @@ class TableChart:
 
 def _ident(ident: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in ident) or "chart"
+
+
+def _figure(value: Number | None) -> str:
+    return "not judged yet" if value is None else number_text(value)
 
 
 def number_text(value: Number) -> str:
@@ -95,7 +104,7 @@ def describe_grouped(title: str, categories: Sequence[str], series: Sequence[Ser
     names = " and ".join(s.name for s in series)
     parts = [f"Bar chart, {title}: {names} for each of {len(categories)} {unit}."]
     for i, category in enumerate(categories):
-        figures = ", ".join(f"{s.name} {number_text(s.values[i])}" for s in series)
+        figures = ", ".join(f"{s.name} {_figure(s.values[i])}" for s in series)
         parts.append(f"{category}: {figures}.")
     return " ".join(parts)
 
@@ -107,7 +116,7 @@ def grouped_bar_chart(categories: Sequence[str], series: Sequence[Series], title
     for s in series:
         if len(s.values) != len(categories):
             raise ValueError(f"series {s.name!r} has {len(s.values)} values for {len(categories)} categories")
-    top = float(max([float(v) for s in series for v in s.values] + [0]))
+    top = float(max([float(v) for s in series for v in s.values if v is not None] + [0]))
     step = nice_step(top * 1.1 if top else 1, "")
     ceiling = step * max(math.ceil(top * 1.1 / step), 1)
     base = TOP + PLOT_H
@@ -129,12 +138,12 @@ def grouped_bar_chart(categories: Sequence[str], series: Sequence[Series], title
     for i, category in enumerate(categories):
         left = LEFT + slot * i + slot * 0.1
         for j, s in enumerate(series):
-            value = float(s.values[i])
-            if value > 0:
-                by = y(value)
+            figure = s.values[i]
+            if figure is not None and figure > 0:
+                by = y(float(figure))
                 out.append(f'<rect x="{coord(left + width * j)}" y="{coord(by)}" width="{coord(width)}" '
                            f'height="{coord(base - by)}" fill="{s.colour}" data-series="{j}">'
-                           f'<title>{esc(f"{category}, {s.name}: {number_text(s.values[i])}")}</title></rect>')
+                           f'<title>{esc(f"{category}, {s.name}: {number_text(figure)}")}</title></rect>')
         out.append(f'<text x="{coord(LEFT + slot * i + slot / 2)}" y="{base + 16}" text-anchor="middle" fill="{INK}">'
                    f'{esc(fit(category, slot))}</text>')
     out.append("</g>")
@@ -212,46 +221,55 @@ def establishment_chart(bands: Sequence[BandFigures]) -> TableChart:
                               "come from the posts, held by whoever holds them.")
 
 
-def due_chart(months: Sequence[tuple[str, str, int]], overdue: int) -> TableChart:
-    """`months`: (key, label, people due) for each month."""
+def due_chart(months: Sequence[tuple[str, str, int]], overdue: int, *, deferred: int = 0,
+              review_passed: int = 0) -> TableChart:
+    """`months`: (key, label, people due) for each month; then the people whose step date has passed with no
+    decision, and those whose step is deferred, with the review to come or its date passed."""
     title = "Pay progressions due in the next 3 months"
     svg = grouped_bar_chart([label for _, label, _ in months], [Series("People due", BAR, tuple(n for *_, n in months))],
                             title, ident="chart-due", unit="months")
-    rows = tuple((label, str(n)) for _, label, n in months) + (("Overdue (date passed, step not moved)", str(overdue)),)
-    links = tuple((None, key if n else None) for key, _, n in months) + ((None, "overdue" if overdue else None),)
+    others = (("overdue", "Overdue (date passed, step not moved)", overdue),
+              ("deferred", "Deferred, review to come", deferred),
+              ("review-passed", "Deferred, review date passed", review_passed))
+    rows = tuple((label, str(n)) for _, label, n in (*months, *others))
+    links = tuple((None, key if n else None) for key, _, n in (*months, *others))
     return TableChart(ident="chart-due", title=title, svg=svg, headings=("Month", "People due"), rows=rows, links=links,
                       caption="The date each person's next pay step falls due, moved back by any leave the pay data "
-                              "says defers it.")
+                              "says defers it. A step deferred by their manager is counted apart until it is "
+                              "reviewed, as in the progression round.")
 
 
-def supervision_chart(months: Sequence[tuple[str, str, int, int]]) -> TableChart:
-    """`months`: (key, label, people expected to meet a minimum, people below it)."""
+def supervision_chart(months: Sequence[tuple[str, str, int, int | None]]) -> TableChart:
+    """`months`: (key, label, people expected to meet a minimum, people below it or None if not judged yet)."""
     title = "People below their supervision minimum by month"
     svg = grouped_bar_chart([label for _, label, _, _ in months],
                             [Series("Expected", GREY, tuple(m[2] for m in months)),
                              Series("Below minimum", RED, tuple(m[3] for m in months))],
                             title, ident="chart-supervision-compliance", unit="months")
-    rows = tuple((label, str(expected), str(below)) for _, label, expected, below in months)
+    rows = tuple((label, str(expected), NOT_JUDGED if below is None else str(below))
+                 for _, label, expected, below in months)
     links = tuple((None, f"expected-{key}" if expected else None, key if below else None)
                   for key, _, expected, below in months)
     return TableChart(ident="chart-supervision-compliance", title=title, svg=svg,
                       headings=("Month", "People with a minimum", "Below their minimum"), rows=rows, links=links,
                       caption="Each person's minimum is the monthly supervision minimum of the pathways that apply to "
-                              "them, for their WTE; months wholly on leave are left out.")
+                              "them, for their WTE; months wholly on leave are left out. The current month shows "
+                              "the supervision so far and is judged when it ends.")
 
 
-def credentials_chart(kinds: Sequence[tuple[str, str, int, int]], days: int) -> TableChart:
-    """`kinds`: (kind id, its name, due within `days`, lapsed, expired or overdue)."""
+def credentials_chart(kinds: Sequence[tuple[str, str, int, int]], days: int | None) -> TableChart:
+    """`kinds`: (kind id, its name, due within `days`, lapsed, expired or overdue); `days` None: it differs by kind."""
     title = "Accreditations and registrations due or lapsed"
+    due_heading = "Due soon" if days is None else f"Due within {days} days"
     svg = grouped_bar_chart([name for _, name, _, _ in kinds],
-                            [Series(f"Due within {days} days", BAR, tuple(k[2] for k in kinds)),
+                            [Series(due_heading, BAR, tuple(k[2] for k in kinds)),
                              Series("Lapsed, expired or overdue", RED, tuple(k[3] for k in kinds))],
                             title, ident="chart-credentials", unit="kinds of credential")
     rows = tuple((name, str(due), str(lapsed)) for _, name, due, lapsed in kinds)
     links = tuple((None, f"due-{kind}" if due else None, f"lapsed-{kind}" if lapsed else None)
                   for kind, _, due, lapsed in kinds)
     return TableChart(ident="chart-credentials", title=title, svg=svg,
-                      headings=("Credential", f"Due within {days} days", "Lapsed, expired or overdue"), rows=rows,
+                      headings=("Credential", due_heading, "Lapsed, expired or overdue"), rows=rows,
                       links=links)
 
 
@@ -289,5 +307,5 @@ def cpd_chart(counts: dict[str, int]) -> TableChart:
                               "requirement that the part of the year gone by calls for.")
 
 
-__all__ = ["CPD_STATUSES", "credentials_chart", "fit", "skills_chart", "BandFigures", "Series", "TableChart", "cpd_chart", "due_chart", "establishment_chart",
+__all__ = ["CPD_STATUSES", "NOT_JUDGED", "credentials_chart", "fit", "skills_chart", "BandFigures", "Series", "TableChart", "cpd_chart", "due_chart", "establishment_chart",
            "grouped_bar_chart", "number_text", "stacked_bar_chart", "supervision_chart"]

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 import types
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -101,6 +101,15 @@ class _CpdRow(types.SimpleNamespace):
     has_reflective_statement = CpdActivity.has_reflective_statement
 
 
+def _dicts(session: Session, q: Executable) -> Iterator[dict[str, Any]]:
+    """Each row as {column: value}. The keys are read once: Row._asdict() rebuilds them for every row, which
+    cost a third of the page's time for 5,000 supervision rows."""
+    result = session.execute(q)
+    keys = tuple(result.keys())
+    for row in result:
+        yield dict(zip(keys, row))
+
+
 def _supervision_rows(session: Session, ids: list[int], since: dt.date | None) -> dict[int, list[SupervisionSession]]:
     q = (select(*_SUPERVISION_COLUMNS).where(SupervisionSession.supervisee_id.in_(ids),
                                              SupervisionSession.deleted_at.is_(None))
@@ -112,7 +121,7 @@ def _supervision_rows(session: Session, ids: list[int], since: dt.date | None) -
         .where(SupervisionCaseMinutes.session_id.in_(q.with_only_columns(SupervisionSession.id).order_by(None)
                                                      .scalar_subquery()))
         .order_by(SupervisionCaseMinutes.id)), "session_id")
-    rows = (types.SimpleNamespace(**row._asdict(), cases=cases.get(row.id, [])) for row in session.execute(q))
+    rows = (types.SimpleNamespace(**values, cases=cases.get(values["id"], [])) for values in _dicts(session, q))
     # The converter reads only the attributes a row carries (see _SUPERVISION_COLUMNS).
     return _grouped(cast(Iterable[SupervisionSession], rows), "supervisee_id")
 
@@ -122,7 +131,7 @@ def _cpd_rows(session: Session, ids: list[int], since: dt.date | None) -> dict[i
          .order_by(CpdActivity.end_on, CpdActivity.id))
     if since is not None:
         q = q.where(CpdActivity.end_on >= since)
-    rows = (_CpdRow(**row._asdict()) for row in session.execute(q))
+    rows = (_CpdRow(**values) for values in _dicts(session, q))
     return _grouped(cast(Iterable[CpdActivity], rows), "owner_id")
 
 

@@ -16,9 +16,13 @@ Decisions a reviewer would ask about:
   (competences.windows.add_months, as the readiness rule counts).
 * None stays None: a standard HR have not recorded is "not recorded", never assumed met or unmet.
 * A disciplinary sanction is live unless `sanction_live_until` is before today.
-* Standard 5 (line managers): every person they line-manage today has an appraisal, whatever its
-  outcome (the manager held it), in the last 12 months. With nobody to appraise there is nothing to
+* Standard 5 (line managers): every person they line-manage today and who is due an appraisal has one,
+  whatever its outcome (the manager held it), in the last 12 months. Someone employed, or line-managed by
+  this manager, for less than those 12 months is not yet due one and does not count against the manager
+  (so a manager whose staff are all new meets the standard). With nobody line-managed there is nothing to
   claim, so it is None rather than True.
+* "12 months" is data: the `months` of the next-pay-step pathway's appraisal requirement
+  (`appraisal_months`), and 12 only when that pathway is absent.
 """
 from __future__ import annotations
 
@@ -30,15 +34,20 @@ from collections.abc import Collection
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from competences.catalogue import Catalogue, built_in_catalogue
 from competences.evidence import HrFacts
+from competences.rules import HrFactRule
 from competences.windows import add_months
 from models.enums import RelationshipKind
 from models.hr import Appraisal, AppraisalOutcome, HrStanding
-from models.people import StaffProfile, User
+from models.people import StaffProfile, User, WorkingPattern
+from models.reference_data import catalogue_for
 from models.relationships import StaffRelationship
 
-#: Standard 1 and standard 5 look back this many months.
+#: Standard 1 and standard 5 look back this many months when the next-pay-step pathway is absent.
 APPRAISAL_MONTHS = 12
+#: The pathway whose appraisal requirement gives the look-back (as app.services.pay_steps names it).
+NEXT_STEP_PATHWAY = "next-pay-step"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,14 +57,28 @@ class HrRecord:
     facts: HrFacts
     latest_appraisal_on: dt.date | None = None
     latest_appraisal_outcome: AppraisalOutcome | None = None
-    #: Line managers: how many people they line-manage today, and how many of those lack a recent appraisal.
+    #: Line managers: how many people they line-manage today who are due an appraisal, and how many of those
+    #: lack a recent one.
     reports: int = 0
     reports_unappraised: int = 0
+    #: Line managers: people they line-manage today who are not yet due an appraisal (new to the job or to them).
+    reports_not_due: int = 0
 
 
-def appraisal_cutoff(today: dt.date) -> dt.date:
-    """The earliest day an appraisal may be held and still count today."""
-    return add_months(today, -APPRAISAL_MONTHS)
+def appraisal_months(catalogue: Catalogue, on: dt.date) -> int:
+    """The appraisal look-back in months: the next-pay-step pathway's appraisal requirement (data)."""
+    if not catalogue.has(NEXT_STEP_PATHWAY):
+        return APPRAISAL_MONTHS
+    pathway = catalogue.current(NEXT_STEP_PATHWAY, on).content
+    for rule in pathway.requirements:
+        if isinstance(rule, HrFactRule) and rule.fact == "appraisal_within_months":
+            return rule.months
+    return APPRAISAL_MONTHS
+
+
+def appraisal_cutoff(today: dt.date, months: int = APPRAISAL_MONTHS) -> dt.date:
+    """The earliest day an appraisal may be held and still count on `today`."""
+    return add_months(today, -months)
 
 
 def sanction_live(standing: HrStanding | None, today: dt.date) -> bool | None:
@@ -66,11 +89,17 @@ def sanction_live(standing: HrStanding | None, today: dt.date) -> bool | None:
     return standing.sanction_live_until is None or standing.sanction_live_until >= today
 
 
-def hr_records_for(session: Session, profile_ids: Collection[int], today: dt.date) -> dict[int, HrRecord]:
-    """HR records of many people in two queries, whatever their number (profiles not found are left out)."""
+def hr_records_for(session: Session, profile_ids: Collection[int], today: dt.date, *,
+                   months: int | None = None) -> dict[int, HrRecord]:
+    """HR records of many people in two queries, whatever their number (profiles not found are left out).
+
+    `months`: the appraisal look-back; when not given it is read from the catalogue (one more, cached, query).
+    """
     ids = sorted(set(profile_ids))
     if not ids:
         return {}
+    if months is None:
+        months = appraisal_months(catalogue_for(session), today)
     rows = session.execute(
         select(StaffProfile.id, HrStanding, Appraisal.held_on, Appraisal.outcome)
         .outerjoin(HrStanding, HrStanding.profile_id == StaffProfile.id)
@@ -88,56 +117,76 @@ def hr_records_for(session: Session, profile_ids: Collection[int], today: dt.dat
         latest[pid] = (held_on, outcome)
         if outcome is AppraisalOutcome.MEETS:
             last_meets[pid] = held_on
-    teams = _team_appraisals(session, ids, today)
+    teams = _team_appraisals(session, ids, today, months)
     out: dict[int, HrRecord] = {}
     for pid, row in standings.items():
         standing: HrStanding | None = row
         latest_on, latest_outcome = latest[pid] if pid in latest else (None, None)
         last = last_meets.get(pid) if latest_outcome is AppraisalOutcome.MEETS else None
         reports = teams.get(pid, [])
-        unappraised = sum(1 for done in reports if not done)
+        due = [appraised for is_due, appraised in reports if is_due]
+        unappraised = sum(1 for done in due if not done)
+        team_done = (unappraised == 0) if due else (True if reports else None)
         facts = HrFacts(
             last_appraisal_on=last,
             mandatory_training_complete=standing.mandatory_training_complete if standing else None,
             capability_process=standing.capability_process if standing else None,
             live_disciplinary_sanction=sanction_live(standing, today),
-            team_appraisals_done=(unappraised == 0) if reports else None)
-        out[pid] = HrRecord(facts, latest_on, latest_outcome, len(reports), unappraised)
+            team_appraisals_done=team_done)
+        out[pid] = HrRecord(facts, latest_on, latest_outcome, len(due), unappraised, len(reports) - len(due))
     return out
 
 
-def _team_appraisals(session: Session, ids: list[int], today: dt.date) -> dict[int, list[bool]]:
-    """For each manager's profile, one flag per person they line-manage today: appraised in the last 12 months."""
+def _team_appraisals(session: Session, ids: list[int], today: dt.date,
+                     months: int) -> dict[int, list[tuple[bool, bool]]]:
+    """For each manager's profile, one (due an appraisal, appraised in the look-back) pair per person they
+    line-manage today. Due: employed, and line-managed by this manager, since the cutoff or earlier."""
+    cutoff = appraisal_cutoff(today, months)
     manager = aliased(StaffProfile)
     report = aliased(StaffProfile)
+    first_pattern = (select(WorkingPattern.profile_id, func.min(WorkingPattern.starts_on).label("starts_on"))
+                     .group_by(WorkingPattern.profile_id).subquery())
     rows = session.execute(
-        select(manager.id, StaffRelationship.junior_id, func.max(Appraisal.held_on))
+        select(manager.id, StaffRelationship.junior_id, func.max(Appraisal.held_on),
+               func.min(StaffRelationship.starts_on), func.min(report.band_started_on),
+               func.min(first_pattern.c.starts_on))
         .join(StaffRelationship, StaffRelationship.senior_id == manager.user_id)
         .join(User, and_(User.id == StaffRelationship.junior_id, User.active.is_(True)))
         .outerjoin(report, report.user_id == StaffRelationship.junior_id)
+        .outerjoin(first_pattern, first_pattern.c.profile_id == report.id)
         .outerjoin(Appraisal, and_(Appraisal.profile_id == report.id, Appraisal.held_on <= today,
-                                   Appraisal.held_on >= appraisal_cutoff(today)))
+                                   Appraisal.held_on >= cutoff))
         .where(manager.id.in_(ids), StaffRelationship.kind == RelationshipKind.LINE_MANAGEMENT,
                StaffRelationship.starts_on <= today,
                or_(StaffRelationship.ends_on.is_(None), StaffRelationship.ends_on >= today))
         .group_by(manager.id, StaffRelationship.junior_id)).all()
-    flags: defaultdict[int, list[bool]] = defaultdict(list)
-    for pid, _junior, held_on in rows:
-        flags[pid].append(held_on is not None)
+    flags: defaultdict[int, list[tuple[bool, bool]]] = defaultdict(list)
+    for pid, _junior, held_on, managed_from, band_from, pattern_from in rows:
+        employed_from = min((d for d in (band_from, pattern_from) if d is not None), default=None)
+        due = managed_from <= cutoff and (employed_from is None or employed_from <= cutoff)
+        flags[pid].append((due, held_on is not None))
     return dict(flags)
 
 
-def hr_facts_for(session: Session, profile_ids: Collection[int], today: dt.date) -> dict[int, HrFacts]:
-    """HrFacts of many people (lists, the progression round) in two queries."""
-    return {pid: record.facts for pid, record in hr_records_for(session, profile_ids, today).items()}
+def hr_facts_for(session: Session, profile_ids: Collection[int], today: dt.date, *,
+                 months: int | None = None) -> dict[int, HrFacts]:
+    """HrFacts of many people (lists, the progression round) in two queries (see hr_records_for)."""
+    return {pid: record.facts for pid, record in hr_records_for(session, profile_ids, today, months=months).items()}
 
 
-def hr_facts(session: Session, user: User, profile: StaffProfile | None, today: dt.date) -> HrFacts:
-    """One person's HrFacts for the snapshot; nothing is recorded for someone without a staff profile."""
+def hr_facts(session: Session, user: User, profile: StaffProfile | None, today: dt.date, *,
+             months: int | None = None) -> HrFacts:
+    """One person's HrFacts for the snapshot; nothing is recorded for someone without a staff profile.
+
+    Without `months` the look-back is the built-in next-pay-step pathway's, so the snapshot keeps its fixed
+    query count (the readiness rule judges standard 1 with its own `months` anyway).
+    """
     if profile is None:
         return HrFacts()
-    return hr_facts_for(session, [profile.id], today).get(profile.id, HrFacts())
+    if months is None:
+        months = appraisal_months(built_in_catalogue(), today)
+    return hr_facts_for(session, [profile.id], today, months=months).get(profile.id, HrFacts())
 
 
-__all__ = ["APPRAISAL_MONTHS", "HrRecord", "appraisal_cutoff", "hr_facts", "hr_facts_for", "hr_records_for",
+__all__ = ["APPRAISAL_MONTHS", "NEXT_STEP_PATHWAY", "HrRecord", "appraisal_cutoff", "appraisal_months", "hr_facts", "hr_facts_for", "hr_records_for",
            "sanction_live"]

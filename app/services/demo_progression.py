@@ -1,10 +1,11 @@
 """The demo's pay-step progression: appraisals, HR standing and a year of decisions, so the round and HR's
 oversight have something to show.
 
-The story, as at `today`: Tom's last appraisal is 13 months old and Callum (a new starter) has none, so Grace's
-own standard 5 (her staff's appraisals) is not met; Leah's mandatory training is incomplete. Nadia's step 2 was
-confirmed a year ago; Priya's was deferred for training that turned out to be complete, and HR corrected the
-deferral to a confirmation from her step date. The demo's step dates all lie ahead (app.services.demo), so no
+The story, as at `today`: Tom's last appraisal is 13 months old, so Grace's own standard 5 (her staff's
+appraisals) is not met (Callum, a new starter, has none but is not yet due one); Leah's mandatory training is
+incomplete. Nadia's step 2 was confirmed a year ago, a few days after its step date; Priya's was deferred ahead of
+her step date for training that turned out to be complete, and HR corrected the deferral to a confirmation from her
+step date once it had come. The demo's step dates all lie ahead (app.services.demo), so no
 decision is live for a current step: the round's three-month window is empty until someone falls due.
 """
 from __future__ import annotations
@@ -56,29 +57,30 @@ def load_demo_progression(session: Session, users: Mapping[str, User], *, today:
                                disciplinary_sanction=False, updated_by_id=hr.id,
                                updated_at=at_noon(today - dt.timedelta(days=20))))
     session.flush()
-    _nadia_confirmed(session, users)
-    _priya_deferred_then_corrected(session, users)
+    _nadia_confirmed(session, users, today)
+    _priya_deferred_then_corrected(session, users, today)
     session.flush()
 
 
-def _nadia_confirmed(session: Session, users: Mapping[str, User]) -> None:
+def _nadia_confirmed(session: Session, users: Mapping[str, User], today: dt.date) -> None:
     nadia, mark = users["nadia"].profile, users["mark"]
     assert nadia is not None and nadia.step_started_on is not None and nadia.band_started_on is not None
-    due = nadia.step_started_on  # her step 2 began on its step date
+    due = nadia.step_started_on  # her step 2 began on its step date, confirmed (never before it) days later
+    decided = at_noon(min(due + dt.timedelta(days=3), today))
     session.add(ProgressionDecision(
         profile_id=nadia.id, band=nadia.band, from_step=1, to_step=2, due_on=due,
         outcome=ProgressionOutcome.CONFIRMED, reason="All five standards met at the review.", effective_on=due,
-        previous_step_started_on=nadia.band_started_on, decided_by_id=mark.id,
-        decided_at=at_noon(due - dt.timedelta(days=12))))
+        previous_step_started_on=nadia.band_started_on, decided_by_id=mark.id, decided_at=decided))
     session.add(EmploymentChange(profile_id=nadia.id, effective_on=due, band=nadia.band, pay_step=2,
                                  previous_band=nadia.band, previous_step=1, reason=PROGRESSION_REASON,
-                                 recorded_by_id=mark.id, created_at=at_noon(due - dt.timedelta(days=12))))
+                                 recorded_by_id=mark.id, created_at=decided))
 
 
-def _priya_deferred_then_corrected(session: Session, users: Mapping[str, User]) -> None:
+def _priya_deferred_then_corrected(session: Session, users: Mapping[str, User], today: dt.date) -> None:
     priya, grace, hr = users["priya"].profile, users["grace"], users["joanne"]
     assert priya is not None and priya.step_started_on is not None and priya.band_started_on is not None
     due = priya.step_started_on
+    corrected = at_noon(min(due + dt.timedelta(days=7), today))  # a confirmation waits for the step date
     deferral = ProgressionDecision(
         profile_id=priya.id, band=priya.band, from_step=1, to_step=2, due_on=due,
         outcome=ProgressionOutcome.DEFERRED, reason="Statutory and mandatory training shows as incomplete.",
@@ -91,11 +93,11 @@ def _priya_deferred_then_corrected(session: Session, users: Mapping[str, User]) 
         profile_id=priya.id, band=priya.band, from_step=1, to_step=2, due_on=due,
         outcome=ProgressionOutcome.CONFIRMED, reason="Training was complete before the step date.",
         effective_on=due, previous_step_started_on=priya.band_started_on, decided_by_id=hr.id,
-        decided_at=at_noon(due - dt.timedelta(days=7)), corrects_id=deferral.id,
+        decided_at=corrected, corrects_id=deferral.id,
         correction_reason="The training record had not synchronised from the e-learning system."))
     session.add(EmploymentChange(profile_id=priya.id, effective_on=due, band=priya.band, pay_step=2,
                                  previous_band=priya.band, previous_step=1, reason=CORRECTION_REASON,
-                                 recorded_by_id=hr.id, created_at=at_noon(due - dt.timedelta(days=7))))
+                                 recorded_by_id=hr.id, created_at=corrected))
 
 
 __all__ = ["load_demo_progression"]

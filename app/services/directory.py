@@ -26,11 +26,12 @@ from exports.tables import Cell
 from models import Post, ProfessionalRegistration, Role, RoleGrant, Service, StaffProfile, Team, User, WorkingPattern
 from models.reference_data import catalogue_for
 
-#: A person's credential status is the worst of their credentials', in this order (worst first).
+#: A person's credential status is the worst of their credentials', in this order (worst first). The "due"
+#: label here is generic: pages use `credential_states`, which names the due-soon days from the credential rules.
 CREDENTIAL_STATES: dict[str, str] = {
     "lapsed": "Lapsed or suspended",
     "expired": "Expired",
-    "due": "Due within 90 days or overdue",
+    "due": "Due soon or overdue",
     "pending": "Pending",
     "current": "Current",
     "none": "None recorded",
@@ -79,10 +80,8 @@ class DirectoryRow:
     #: A key of CREDENTIAL_STATES.
     credential: str
     wte: Decimal | None
-
-    @property
-    def credential_label(self) -> str:
-        return CREDENTIAL_STATES[self.credential]
+    #: The status in words, with the due-soon days of the credential rules in force.
+    credential_label: str = ""
 
     @property
     def role_labels(self) -> str:
@@ -108,6 +107,18 @@ class DirectoryRow:
 
 
 # --- credential status -------------------------------------------------------------------------
+
+def credential_states(rule_set: CredentialRules) -> dict[str, str]:
+    """CREDENTIAL_STATES with the "due" label naming the rules' due-soon days (a range when kinds differ)."""
+    days = sorted({rule_set.default.due_soon_days, *(r.due_soon_days for r in rule_set.by_kind.values())})
+    within = f"within {days[0]} days" if len(days) == 1 else f"within {days[0]} to {days[-1]} days, by kind,"
+    return {**CREDENTIAL_STATES, "due": f"Due {within} or overdue"}
+
+
+def credential_labels(session: Session, today: dt.date) -> dict[str, str]:
+    """The status labels for the credential rules in force today."""
+    return credential_states(credential_service.rules(session, today))
+
 
 def credential_state(registrations: Iterable[ProfessionalRegistration], rule_set: CredentialRules,
                      today: dt.date) -> str:
@@ -206,11 +217,14 @@ def directory(session: Session, scope: Scope, filters: DirectoryFilters, today: 
     catalogue = catalogue_for(session)
     rule_set: CredentialRules = catalogue.current(credential_service.RULES_ID, today).content
     where = positions(session, [p[3] for p in people], today, catalogue)
-    rows = [DirectoryRow(user_id=uid, full_name=name, email=email, employee_number=number, service_name=service,
-                         team_name=team, post_number=post, job_title=title, roles=tuple(roles[uid]), band=band,
-                         position=where.get(pid), credential=credential_state(registrations[pid], rule_set, today),
-                         wte=wte.get(pid))
-            for uid, name, email, pid, number, title, band, service, team, post in people]
+    labels = credential_states(rule_set)
+    rows = []
+    for uid, name, email, pid, number, title, band, service, team, post in people:
+        state = credential_state(registrations[pid], rule_set, today)
+        rows.append(DirectoryRow(user_id=uid, full_name=name, email=email, employee_number=number,
+                                 service_name=service, team_name=team, post_number=post, job_title=title,
+                                 roles=tuple(roles[uid]), band=band, position=where.get(pid), credential=state,
+                                 wte=wte.get(pid), credential_label=labels[state]))
     if filters.credential is not None:
         rows = [r for r in rows if r.credential == filters.credential]
     if filters.next_step_months is not None:
@@ -248,4 +262,4 @@ def export_rows(rows: Sequence[DirectoryRow], today: dt.date) -> Iterable[list[C
 
 
 __all__ = ["CREDENTIAL_STATES", "DirectoryFilters", "DirectoryRow", "HEADERS", "MAX_MONTHS", "SORTS",
-           "credential_state", "directory", "export_rows", "places"]
+           "credential_labels", "credential_state", "credential_states", "directory", "export_rows", "places"]

@@ -3,7 +3,13 @@
 Pay is never stored: it follows the pay scale in force (nation and pay year), the band and step,
 the working pattern today and the HCAS zone of the post held. A change of band, step, post or
 title is one `record_change` call: the staff profile and an EmploymentChange row holding the
-previous values are written together, or nothing is.
+previous values are written together, or nothing is. A change is recorded on or after the day it
+takes effect, never ahead: the profile holds what is true today, so a page never shows a band or
+step before its date. A new post brings the person into the post's team.
+
+Steps recorded on a band's older structure are read with `pay.step_on` (bands 8a–9 gained an
+intermediate point on 1 April 2024: the top stays the top). Transitional moves of people on the
+old entry point on to the new intermediate point are not modelled; the page says so.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.services import readiness
 from app.services.errors import DomainError
 from app.services.pay_steps import hcas_table, pay_scale
+from app.services.privacy import refuse_patient_identifiers
 from competences import ladder, pay
 from competences.bands import AFC_BANDS
 from competences.catalogue import Catalogue
@@ -27,8 +34,10 @@ LADDER_ID = "career-ladder-talking-therapies"
 CHANGE_BANDS: tuple[str, ...] = tuple(b for b in AFC_BANDS if b not in ("2", "3"))
 MAX_REASON = 500
 MAX_TITLE = 120
-#: How far ahead a change may take effect.
-FUTURE_LIMIT_DAYS = 366
+#: Why a change cannot be recorded ahead of its date.
+NOT_AHEAD = "Record a change on or after the day it takes effect: Waymark shows pay as it is today"
+#: Shown instead of a supplement when the post held is deactivated.
+INACTIVE_POST_NOTE = "The post is deactivated: its HCAS zone is not applied."
 #: The readiness pathway that judges a move from one rung to the next (rung ids in the career ladder data).
 PATHWAY_FOR_MOVE: dict[tuple[str, str], str] = {
     ("trainee-pwp", "pwp"): readiness.TRAINEE_PWP,
@@ -56,35 +65,61 @@ class PayToday:
     wte: Decimal | None
     result: pay.PayResult | None
     problem: str | None = None
+    #: What the figures leave out (a deactivated post's HCAS zone).
+    notes: tuple[str, ...] = ()
+    #: When this pay year's figures are not known yet: the same post on the last day of the latest year that is.
+    last_known: pay.PayResult | None = None
 
 
 def pay_today(profile: StaffProfile, catalogue: Catalogue, on: dt.date) -> PayToday:
-    """Pay for the profile's band, step and working pattern on `on`, in the HCAS zone of the post held."""
-    zone_id = profile.post.hcas_zone if profile.post is not None and profile.post.active else pay.NO_ZONE
+    """Pay for the profile's band, step (on the structure in force on `on`) and working pattern on `on`, in the HCAS
+    zone of the post held; a deactivated post's zone is not applied, and a note says so."""
+    inactive = profile.post is not None and not profile.post.active
+    zone_id = profile.post.hcas_zone if profile.post is not None and not inactive else pay.NO_ZONE
+    notes = (INACTIVE_POST_NOTE,) if inactive else ()
     wte = profile.wte_on(on)
     try:
         scale, table = pay_scale(catalogue, on), hcas_table(catalogue, on)
     except KeyError as exc:
-        return PayToday(on, "", zone_id, zone_id, wte, None, problem=f"No pay scale is in force on {on}: {exc}")
+        return PayToday(on, "", zone_id, zone_id, wte, None, problem=f"No pay scale is in force on {on}: {exc}",
+                        notes=notes)
     try:
         zone_name = table.zone(zone_id).name
     except ValueError:
         zone_name = f"Unknown zone ({zone_id})"
 
     def problem(text: str) -> PayToday:
-        return PayToday(on, scale.nation, zone_id, zone_name, wte, None, problem=text)
+        return PayToday(on, scale.nation, zone_id, zone_name, wte, None, problem=text, notes=notes)
 
     if profile.band is None or profile.pay_step is None:
         return problem("Pay cannot be worked out: the band or pay step is not recorded.")
     if wte is None:
         return problem(f"Pay cannot be worked out: no working pattern covers {on:%-d %B %Y}.")
     try:
-        result = pay.annual_pay(scale, table, on=on, band=profile.band, step=profile.pay_step, wte=wte, zone=zone_id)
+        step = (profile.pay_step if profile.step_started_on is None
+                else pay.step_on(scale, profile.band, profile.pay_step, profile.step_started_on, on))
+        result = pay.annual_pay(scale, table, on=on, band=profile.band, step=step, wte=wte, zone=zone_id)
     except pay.UnknownPayValue as exc:
-        return problem(f"Pay is not known for pay year {pay_year_label(on)}: {exc}.")
+        return dataclasses.replace(problem(f"Pay is not known for pay year {pay_year_label(on)}: {exc}."),
+                                   last_known=_last_known(profile, scale, table, zone_id, wte, on))
     except ValueError as exc:
         return problem(f"Pay cannot be worked out: {exc}.")
-    return PayToday(on, scale.nation, zone_id, zone_name, wte, result)
+    return PayToday(on, scale.nation, zone_id, zone_name, wte, result, notes=notes)
+
+
+def _last_known(profile: StaffProfile, scale: pay.PayScale, table: pay.HcasTable, zone: str, wte: Decimal,
+                on: dt.date) -> pay.PayResult | None:
+    """An unsettled pay year (2026/27 while negotiations go on) still leaves the last settled figure worth showing."""
+    earlier = [y.ends_on for y in scale.years if y.ends_on < on]
+    if not earlier or profile.band is None or profile.pay_step is None:
+        return None
+    day = max(earlier)
+    try:
+        step = (profile.pay_step if profile.step_started_on is None
+                else pay.step_on(scale, profile.band, profile.pay_step, profile.step_started_on, day))
+        return pay.annual_pay(scale, table, on=day, band=profile.band, step=step, wte=wte, zone=zone)
+    except ValueError:  # UnknownPayValue included: then there is nothing settled to show
+        return None
 
 
 # --- the career ladder -------------------------------------------------------------------------
@@ -143,10 +178,8 @@ def _check(profile: StaffProfile, values: ChangeInput, *, posts: dict[int, Post]
     effective = values.effective_on
     if effective is None:
         raise DomainError("Enter the date the change takes effect, like 2025-04-01", field="effective_on")
-    latest = today + dt.timedelta(days=FUTURE_LIMIT_DAYS)
-    if effective > latest:
-        raise DomainError(f"The change cannot take effect more than a year ahead (after {latest:%-d %B %Y})",
-                          field="effective_on")
+    if effective > today:
+        raise DomainError(NOT_AHEAD, field="effective_on")
     if profile.step_started_on is not None and effective < profile.step_started_on:
         raise DomainError(f"The change cannot take effect before the current pay step began on "
                           f"{profile.step_started_on:%-d %B %Y}", field="effective_on")
@@ -171,6 +204,7 @@ def _check(profile: StaffProfile, values: ChangeInput, *, posts: dict[int, Post]
         raise DomainError("Enter the reason for the change, like “Passed the PG Diploma”", field="reason")
     if len(values.reason.strip()) > MAX_REASON:
         raise DomainError(f"Reason must be {MAX_REASON} characters or fewer", field="reason")
+    refuse_patient_identifiers(values.reason, "reason")
     if (values.band, values.pay_step, values.post_id, values.job_title.strip()) == (
             profile.band, profile.pay_step, profile.post_id, profile.job_title):
         raise DomainError("Nothing would change: choose a new band, step, post or job title", field="band")
@@ -182,7 +216,8 @@ def record_change(session: Session, profile: StaffProfile, values: ChangeInput, 
     """Apply a band, step, post or title change to the profile and record it with the previous values.
 
     `posts` are the active posts the HR officer may place the person in. A new band starts its
-    band date on the effective date; a new band or step starts its step date then too.
+    band date on the effective date; a new band or step starts its step date then too. A new post
+    moves the person into the post's team, so the people a team's managers see follow the posts.
     """
     effective = _check(profile, values, posts=posts, scale=scale, today=today)
     title = values.job_title.strip()
@@ -195,6 +230,8 @@ def record_change(session: Session, profile: StaffProfile, values: ChangeInput, 
         profile.band_started_on = effective
     if values.band != profile.band or values.pay_step != profile.pay_step:
         profile.step_started_on = effective
+    if values.post_id is not None and values.post_id != profile.post_id:
+        profile.team_id = posts[values.post_id].team_id
     profile.band, profile.pay_step, profile.post_id, profile.job_title = values.band, values.pay_step, values.post_id, title
     session.add(change)
     session.flush()
@@ -208,5 +245,5 @@ def history(session: Session, profile: StaffProfile) -> list[EmploymentChange]:
                                 .order_by(EmploymentChange.effective_on.desc(), EmploymentChange.id.desc())))
 
 
-__all__ = ["CHANGE_BANDS", "Career", "ChangeInput", "LADDER_ID", "NextRung", "PATHWAY_FOR_MOVE", "PayToday", "career",
+__all__ = ["CHANGE_BANDS", "Career", "ChangeInput", "INACTIVE_POST_NOTE", "LADDER_ID", "NOT_AHEAD", "NextRung", "PATHWAY_FOR_MOVE", "PayToday", "career",
            "history", "pay_today", "pay_year_label", "record_change"]

@@ -41,6 +41,8 @@ class StepPosition:
     #: Days the next step date moved for deferring leave.
     deferred_days: int = 0
     problem: str | None = None
+    #: Something the position cannot tell (a step begun on a band's older, shorter structure).
+    note: str | None = None
 
     @property
     def at_top(self) -> bool:
@@ -91,27 +93,48 @@ def deferring_kinds(catalogue: Catalogue, on: dt.date) -> tuple[str, ...]:
     return ()
 
 
+def _old_structure_note(band: str, step: int, started: dt.date, then: int, now: int) -> str | None:
+    """Said when a step other than the top began on a band's shorter structure (bands 8a–9 before April 2024)."""
+    if then >= now or step >= then:
+        return None
+    return (f"Step {step} of band {band} began on {started:%-d %B %Y}, when the band had {then} pay points; it has "
+            f"{now} now. Moves from the old entry point on to the new intermediate point are not modelled: the "
+            f"step shown is the one recorded, and the next step date follows the rule in force when it began.")
+
+
 def position(profile_id: int, band: str | None, step: int | None, step_started_on: dt.date | None,
              leave: Iterable[Leave], *, scale: pay.PayScale, kinds: Collection[str], today: dt.date) -> StepPosition:
-    """One person's position: pure, so it is tested with hand-computed dates."""
+    """One person's position on `today`'s step structure: pure, so it is tested with hand-computed dates.
+
+    A step recorded on an older structure is read with `pay.step_on` (the top stays the top); its
+    next step date follows the rule in force when the step began.
+    """
     if band is None or step is None:
         return StepPosition(profile_id, band, step, None, step_started_on, None,
                             problem="Band or pay step not recorded")
     try:
-        points = pay.steps_in_band(scale, band, step_started_on or today)
+        points = pay.steps_in_band(scale, band, today)
     except ValueError as exc:
         return StepPosition(profile_id, band, step, None, step_started_on, None, problem=str(exc))
     if step_started_on is None:
         return StepPosition(profile_id, band, step, points, None, None, problem="Step start date not recorded")
+    try:
+        then = pay.steps_in_band(scale, band, step_started_on)
+        current = pay.step_on(scale, band, step, step_started_on, today)
+    except ValueError as exc:
+        return StepPosition(profile_id, band, step, points, step_started_on, None, problem=str(exc))
+    note = _old_structure_note(band, step, step_started_on, then, points)
     so_far = [Leave(kind=lv.kind, start=lv.start, end=min(lv.end or today, today)) for lv in leave if lv.start <= today]
     periods = leave_periods(so_far, kinds, today)
     try:
         due = pay.next_step_date(scale, band, step, step_started_on, periods)
         base = pay.next_step_date(scale, band, step, step_started_on)
     except ValueError as exc:
-        return StepPosition(profile_id, band, step, points, step_started_on, None, problem=str(exc))
+        return StepPosition(profile_id, band, current, points, step_started_on, None, problem=str(exc), note=note)
+    if current >= points:
+        due = base = None
     deferred = (due - base).days if due is not None and base is not None else 0
-    return StepPosition(profile_id, band, step, points, step_started_on, due, deferred_days=deferred)
+    return StepPosition(profile_id, band, current, points, step_started_on, due, deferred_days=deferred, note=note)
 
 
 def positions(session: Session, profile_ids: Collection[int], today: dt.date,

@@ -8,19 +8,29 @@ one; a correction is a new decision naming the one it replaces, so nothing is ed
 
 Rules a reviewer would ask about:
 
-* A decision may be recorded from 30 days before the step date (so a round can be run ahead of it)
-  and any time after; not for someone at the top of their band or whose step date cannot be worked out.
+* A deferral may be recorded from 30 days before the step date (local policy, so a round can be run
+  ahead of it); a confirmation only from the step date, so the step never changes early. Neither for
+  someone at the top of their band or whose step date cannot be worked out.
+* The standards are judged as at the step date or today, whichever is later: an appraisal that will be
+  more than 12 months old on the step date does not count for that step.
+* A decision counts for the current step only if its band, step and step date all match: someone moved
+  back to a step (or whose step date moved) is due a new decision.
 * One live decision per step: a confirmed step moves the person on, and a deferral stands until its
   review date, when the manager records the review's outcome as a new decision (the deferral stays in
   the history). Before then a change is an HR correction.
 * A confirmed step starts on the step date by default; after a deferral, on the day it is confirmed.
-* Confirming when a standard is not met needs the override ticked and a reason that says why.
+* Confirming when a standard is not met needs the override ticked and a reason that says why; the same
+  holds for HR's corrections. HR correct only the latest decision, and never one they made themselves.
+* The standards' titles come from the pay data (`[[standards]]`), and the appraisal look-back from the
+  next-pay-step pathway (models.hr_snapshot.appraisal_months).
+* Free text here (summary, reason, plan, correction reason) refuses patient identifiers.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -28,21 +38,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.services import pay_steps
 from app.services.errors import DomainError, NotPermitted
+from app.services.privacy import refuse_patient_identifiers
 from app.services.staff_scope import (Scope, can_correct_progression, can_decide_progression, can_record_hr_standing,
                                       people_in)
+from competences.catalogue import Catalogue
 from competences.evidence import HrFacts
 from competences.windows import add_months, long_date
 from models import audit
 from models.enums import Role
 from models.hr import (Appraisal, AppraisalOutcome, EmploymentChange, HrStanding, ProgressionDecision,
                        ProgressionOutcome)
-from models.hr_snapshot import HrRecord, appraisal_cutoff, hr_records_for
+from models.hr_snapshot import HrRecord, appraisal_cutoff, appraisal_months, hr_records_for
 from models.base import utcnow
 from models.organisation import Team
 from models.people import StaffProfile, User
+from models.reference_data import catalogue_for
 
-#: A decision may be recorded this many days before the step date.
 DECIDE_DAYS_BEFORE = 30
+"""Local policy, not Agenda for Change: a deferral may be recorded this many days before the step date, so a
+round can be run ahead of it. A confirmation waits for the step date itself."""
 MAX_TEXT = 4000
 PROGRESSION_REASON = "Pay step progression"
 CORRECTION_REASON = "Pay step progression corrected"
@@ -65,50 +79,77 @@ class Standard:
         return STATUS_TEXT[self.status]
 
 
-STANDARD_TITLES = {
-    "appraisal": "Appraisal in the last 12 months",
-    "mandatory_training": "Statutory and mandatory training complete",
-    "no_capability_process": "No formal capability process",
-    "no_disciplinary_sanction": "No live disciplinary sanction",
-    "team_appraisals": "Line managers: their staff's appraisals done",
+#: Which of the pay data's standards (afc_pay_england.toml [[standards]] id) each check judges, in page order.
+STANDARD_IDS = {
+    "appraisal": "appraisal",
+    "mandatory_training": "statutory-mandatory-training",
+    "no_capability_process": "no-capability-process",
+    "no_disciplinary_sanction": "no-live-disciplinary-sanction",
+    "team_appraisals": "team-appraisals-complete",
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class StandardRules:
+    """The facts the standards are judged by, from data: their titles and the appraisal look-back."""
+
+    titles: Mapping[str, str]
+    appraisal_months: int
+
+
+def standard_rules(catalogue: Catalogue, on: dt.date) -> StandardRules:
+    """Titles from the pay scale's `[[standards]]`; months from the next-pay-step pathway (12 without it)."""
+    scale = pay_steps.pay_scale(catalogue, on)
+    texts = {s.id: s.text for s in scale.standards}
+    missing = [i for i in STANDARD_IDS.values() if i not in texts]
+    if missing:
+        raise ValueError(f"{pay_steps.PAY_SCALE_ID}: no [[standards]] entry with id {', '.join(missing)}")
+    return StandardRules({key: texts[i] for key, i in STANDARD_IDS.items()}, appraisal_months(catalogue, on))
 
 
 def _flag(value: bool | None, good: bool) -> str:
     return NOT_RECORDED if value is None else (MET if value == good else NOT_MET)
 
 
-def standards(record: HrRecord | None, *, is_line_manager: bool, today: dt.date) -> tuple[Standard, ...]:
-    """The five pay progression standards (facts §1.2) as met, not met, not recorded or not applicable."""
+def judged_on(today: dt.date, step_on: dt.date | None) -> dt.date:
+    """The day the standards are judged as at: the step date, or today once it has passed."""
+    return max(today, step_on) if step_on is not None else today
+
+
+def standards(record: HrRecord | None, *, is_line_manager: bool, rules: StandardRules, today: dt.date,
+              step_on: dt.date | None = None) -> tuple[Standard, ...]:
+    """The five pay progression standards (facts §1.2) as met, not met, not recorded or not applicable,
+    the appraisal judged as at `judged_on(today, step_on)`."""
     record = record or HrRecord(HrFacts())
-    facts = record.facts
+    facts, titles, months = record.facts, rules.titles, rules.appraisal_months
+    on = judged_on(today, step_on)
     if facts.last_appraisal_on is not None:
-        fresh = facts.last_appraisal_on >= appraisal_cutoff(today)
-        appraisal = Standard("appraisal", STANDARD_TITLES["appraisal"], MET if fresh else NOT_MET,
-                             f"Last appraisal {long_date(facts.last_appraisal_on)}"
-                             + ("" if fresh else ", more than 12 months ago"))
+        fresh = facts.last_appraisal_on >= appraisal_cutoff(on, months)
+        late = f", more than {months} months " + (f"before the step date, {long_date(on)}" if on > today else "ago")
+        appraisal = Standard("appraisal", titles["appraisal"], MET if fresh else NOT_MET,
+                             f"Last appraisal {long_date(facts.last_appraisal_on)}" + ("" if fresh else late))
     elif record.latest_appraisal_outcome is AppraisalOutcome.DOES_NOT_MEET and record.latest_appraisal_on:
-        appraisal = Standard("appraisal", STANDARD_TITLES["appraisal"], NOT_MET,
+        appraisal = Standard("appraisal", titles["appraisal"], NOT_MET,
                              f"The appraisal on {long_date(record.latest_appraisal_on)} was not in line with "
                              "organisational standards")
     else:
-        appraisal = Standard("appraisal", STANDARD_TITLES["appraisal"], NOT_RECORDED, "No appraisal recorded")
+        appraisal = Standard("appraisal", titles["appraisal"], NOT_RECORDED, "No appraisal recorded")
+    not_due = f"; {record.reports_not_due} not yet due one" if record.reports_not_due else ""
     if not is_line_manager:
-        team = Standard("team_appraisals", STANDARD_TITLES["team_appraisals"], NOT_APPLICABLE, "Not a line manager")
+        team = Standard("team_appraisals", titles["team_appraisals"], NOT_APPLICABLE, "Not a line manager")
     elif facts.team_appraisals_done is None:
-        team = Standard("team_appraisals", STANDARD_TITLES["team_appraisals"], NOT_RECORDED,
-                        "Nobody line-managed today")
+        team = Standard("team_appraisals", titles["team_appraisals"], NOT_RECORDED, "Nobody line-managed today")
+    elif not record.reports:
+        team = Standard("team_appraisals", titles["team_appraisals"], MET,
+                        f"None of their {record.reports_not_due} staff is due an appraisal yet")
     else:
-        team = Standard("team_appraisals", STANDARD_TITLES["team_appraisals"],
-                        MET if facts.team_appraisals_done else NOT_MET,
-                        f"{record.reports - record.reports_unappraised} of {record.reports} appraised")
+        team = Standard("team_appraisals", titles["team_appraisals"], MET if facts.team_appraisals_done else NOT_MET,
+                        f"{record.reports - record.reports_unappraised} of {record.reports} appraised{not_due}")
     return (
         appraisal,
-        Standard("mandatory_training", STANDARD_TITLES["mandatory_training"],
-                 _flag(facts.mandatory_training_complete, True)),
-        Standard("no_capability_process", STANDARD_TITLES["no_capability_process"],
-                 _flag(facts.capability_process, False)),
-        Standard("no_disciplinary_sanction", STANDARD_TITLES["no_disciplinary_sanction"],
+        Standard("mandatory_training", titles["mandatory_training"], _flag(facts.mandatory_training_complete, True)),
+        Standard("no_capability_process", titles["no_capability_process"], _flag(facts.capability_process, False)),
+        Standard("no_disciplinary_sanction", titles["no_disciplinary_sanction"],
                  _flag(facts.live_disciplinary_sanction, False)),
         team,
     )
@@ -130,12 +171,14 @@ class DueRow:
     standards: tuple[Standard, ...]
     #: The live decision about the current step, if any.
     decision: ProgressionDecision | None
-    #: "due", "overdue" or "review" (a deferral's review date falls in the window).
+    #: "due", "overdue", "review" (a deferral's review date falls in the window) or "review_overdue" (it has
+    #: passed with no decision since).
     status: str
 
     @property
     def status_text(self) -> str:
-        return {"due": "Due", "overdue": "Overdue", "review": "Deferral review due"}[self.status]
+        return {"due": "Due", "overdue": "Overdue", "review": "Deferral review due",
+                "review_overdue": "Deferral review overdue"}[self.status]
 
 
 def _live_decisions(session: Session, profile_ids: Sequence[int]) -> dict[int, list[ProgressionDecision]]:
@@ -150,14 +193,16 @@ def _live_decisions(session: Session, profile_ids: Sequence[int]) -> dict[int, l
 
 
 def _for_step(decisions: Sequence[ProgressionDecision], position: pay_steps.StepPosition) -> ProgressionDecision | None:
-    """The latest live decision about the person's current step (band and step), if any."""
-    return next((d for d in reversed(decisions) if d.band == position.band and d.from_step == position.step), None)
+    """The latest live decision about the person's current step (band, step and step date), if any."""
+    return next((d for d in reversed(decisions) if d.band == position.band and d.from_step == position.step
+                 and d.due_on == position.next_step_on), None)
 
 
 def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | None, end: dt.date | None, *,
              search: str | None = None, team_id: int | None = None, overdue_only: bool = False) -> list[DueRow]:
-    """Everyone in scope due a step in [start, end], overdue (step date past, no decision), or with a
-    deferral review in the window; ordered by date. A fixed number of queries whatever the number of people."""
+    """Everyone in scope due a step in [start, end], overdue (step date past, no decision), with a deferral
+    review in the window, or whose deferral review has passed (listed whatever the window); ordered by date.
+    A fixed number of queries whatever the number of people."""
     stmt: Select[Any] = people_in(scope).add_columns(StaffProfile.id, Team.name).options(
         selectinload(User.role_grants))
     if team_id is not None:
@@ -166,8 +211,10 @@ def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | No
         stmt = stmt.where(User.full_name.icontains(search.strip(), autoescape=True))
     people = session.execute(stmt.order_by(User.full_name, User.id)).all()
     ids = [pid for _user, pid, _team in people]
-    where = pay_steps.positions(session, ids, today)
-    records = hr_records_for(session, ids, today)
+    catalogue = catalogue_for(session)
+    rules = standard_rules(catalogue, today)
+    where = pay_steps.positions(session, ids, today, catalogue)
+    records = hr_records_for(session, ids, today, months=rules.appraisal_months)
     decisions = _live_decisions(session, ids)
     rows: list[DueRow] = []
     for user, pid, team in people:
@@ -179,13 +226,14 @@ def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | No
         if status is None:
             continue
         rows.append(DueRow(user.id, pid, user.full_name, team, pos,
-                           standards(records.get(pid), is_line_manager=user.has_role(Role.LINE_MANAGER), today=today),
+                           standards(records.get(pid), is_line_manager=user.has_role(Role.LINE_MANAGER),
+                                     rules=rules, today=today, step_on=pos.next_step_on),
                            decision, status))
     return sorted(rows, key=lambda r: (_sort_date(r), r.name, r.user_id))
 
 
 def _sort_date(row: DueRow) -> dt.date:
-    if row.status == "review" and row.decision is not None and row.decision.review_on is not None:
+    if row.status in {"review", "review_overdue"} and row.decision is not None and row.decision.review_on is not None:
         return row.decision.review_on
     assert row.position.next_step_on is not None
     return row.position.next_step_on
@@ -194,12 +242,15 @@ def _sort_date(row: DueRow) -> dt.date:
 def _status(pos: pay_steps.StepPosition, decision: ProgressionDecision | None, today: dt.date,
             start: dt.date | None, end: dt.date | None, overdue_only: bool) -> str | None:
     assert pos.next_step_on is not None
+    review_on = decision.review_on if decision is not None and decision.outcome is ProgressionOutcome.DEFERRED \
+        else None
+    if review_on is not None and review_on < today:
+        return "review_overdue"
     if decision is None and pos.next_step_on < today:
         return "overdue"
     if overdue_only or start is None or end is None:
         return None
-    if (decision is not None and decision.outcome is ProgressionOutcome.DEFERRED and decision.review_on is not None
-            and start <= decision.review_on <= end):
+    if review_on is not None and start <= review_on <= end:
         return "review"
     if decision is None and pos.due_between(start, end):
         return "due"
@@ -224,6 +275,8 @@ class PersonProgression:
     not_decidable: str | None
     #: Who last changed the HR standing.
     standing_by: User | None = None
+    #: The one decision HR may correct: the latest that has not been corrected.
+    latest_decision: ProgressionDecision | None = None
 
 
 def person_progression(session: Session, person: User, today: dt.date) -> PersonProgression:
@@ -232,8 +285,10 @@ def person_progression(session: Session, person: User, today: dt.date) -> Person
         selectinload(StaffProfile.team)))
     if profile is None:
         return PersonProgression(person, None, None, (), None, None, [], [], None, "No staff profile is recorded")
-    pos = pay_steps.positions(session, [profile.id], today).get(profile.id)
-    record = hr_records_for(session, [profile.id], today).get(profile.id)
+    catalogue = catalogue_for(session)
+    rules = standard_rules(catalogue, today)
+    pos = pay_steps.positions(session, [profile.id], today, catalogue).get(profile.id)
+    record = hr_records_for(session, [profile.id], today, months=rules.appraisal_months).get(profile.id)
     standing = session.scalar(select(HrStanding).where(HrStanding.profile_id == profile.id))
     standing_by = session.get(User, standing.updated_by_id) if standing else None
     appraisals = list(session.scalars(select(Appraisal).where(Appraisal.profile_id == profile.id)
@@ -243,9 +298,11 @@ def person_progression(session: Session, person: User, today: dt.date) -> Person
                                      .options(selectinload(ProgressionDecision.decided_by))
                                      .order_by(ProgressionDecision.decided_at.desc(), ProgressionDecision.id.desc())))
     live = _for_step([d for d in reversed(decisions) if not d.superseded], pos) if pos else None
-    items = standards(record, is_line_manager=person.has_role(Role.LINE_MANAGER), today=today)
+    items = standards(record, is_line_manager=person.has_role(Role.LINE_MANAGER), rules=rules, today=today,
+                      step_on=pos.next_step_on if pos else None)
+    latest = next((d for d in decisions if not d.superseded), None)
     return PersonProgression(person, profile, pos, items, record, standing, appraisals, decisions, live,
-                             _why_not_decidable(pos, live, today), standing_by)
+                             _why_not_decidable(pos, live, today), standing_by, latest)
 
 
 def _why_not_decidable(pos: pay_steps.StepPosition | None, live: ProgressionDecision | None,
@@ -286,6 +343,7 @@ def _text(value: str | None, field: str, label: str, *, required: bool) -> str |
         raise DomainError(f"Enter {label}", field=field)
     if text is not None and len(text) > MAX_TEXT:
         raise DomainError(f"{label[0].upper()}{label[1:]} must be {MAX_TEXT:,} characters or fewer", field=field)
+    refuse_patient_identifiers(text, field)
     return text
 
 
@@ -380,6 +438,26 @@ def _apply_step(session: Session, profile: StaffProfile, *, to_step: int, starte
     profile.step_started_on = started_on
 
 
+def _confirmed_start(missing: Sequence[Standard], *, override: bool, step_on: dt.date, effective_on: dt.date | None,
+                     default: dt.date, today: dt.date) -> dt.date:
+    """The day a confirmed step starts, once the rules for confirming hold (decide() and correct() alike)."""
+    if today < step_on:
+        raise DomainError(f"A step can be confirmed from its step date, {long_date(step_on)}: until then it can "
+                          "only be deferred", field="outcome")
+    if missing and not override:
+        names = "; ".join(s.title[0].lower() + s.title[1:] for s in missing)
+        raise DomainError(f"Not met: {names}. Defer the step, or tick the override and say in the reason why "
+                          "it is confirmed", field="override")
+    start = effective_on or default
+    if start < step_on:
+        raise DomainError(f"The new step cannot start before the step date, {long_date(step_on)}",
+                          field="effective_on")
+    if start > today:
+        raise DomainError(f"The new step cannot start after today: choose a day from the step date, "
+                          f"{long_date(step_on)}, to today", field="effective_on")
+    return start
+
+
 def decide(session: Session, person: User, *, outcome: ProgressionOutcome | None, reason: str | None,
            plan: str | None = None, review_on: dt.date | None = None, effective_on: dt.date | None = None,
            override: bool = False, actor: User, today: dt.date) -> ProgressionDecision:
@@ -397,16 +475,10 @@ def decide(session: Session, person: User, *, outcome: ProgressionOutcome | None
                                    due_on=pos.next_step_on, outcome=chosen, reason=reason_text, plan=plan_text,
                                    review_on=review, decided_by_id=actor.id)
     if chosen is ProgressionOutcome.CONFIRMED:
-        missing = unmet(view.standards)
-        if missing and not override:
-            names = ", ".join(s.title.lower() for s in missing)
-            raise DomainError(f"Not met: {names}. Defer the step, or tick the override and say in the reason why "
-                              "it is confirmed", field="override")
         after_deferral = view.live_decision is not None
-        start = effective_on or (max(today, pos.next_step_on) if after_deferral else pos.next_step_on)
-        if start < pos.next_step_on:
-            raise DomainError(f"The new step cannot start before the step date, {long_date(pos.next_step_on)}",
-                              field="effective_on")
+        start = _confirmed_start(unmet(view.standards), override=override, step_on=pos.next_step_on,
+                                 effective_on=effective_on, default=today if after_deferral else pos.next_step_on,
+                                 today=today)
         decision.effective_on = start
         decision.previous_step_started_on = profile.step_started_on
         _apply_step(session, profile, to_step=pos.step + 1, started_on=start, effective_on=start, actor=actor,
@@ -416,19 +488,46 @@ def decide(session: Session, person: User, *, outcome: ProgressionOutcome | None
     return decision
 
 
+def latest_decision(session: Session, profile_id: int) -> ProgressionDecision | None:
+    """The person's newest decision that has not been corrected: the only one HR may correct."""
+    return session.scalar(select(ProgressionDecision).where(
+        ProgressionDecision.profile_id == profile_id, ProgressionDecision.superseded.is_(False))
+        .order_by(ProgressionDecision.decided_at.desc(), ProgressionDecision.id.desc()).limit(1))
+
+
+def may_correct(session: Session, actor: User, person: User, decision: ProgressionDecision) -> bool:
+    """HR covering the person, about a decision someone else made."""
+    return decision.decided_by_id != actor.id and can_correct_progression(session, actor, person)
+
+
+def _standards_for(session: Session, person: User, profile: StaffProfile, step_on: dt.date,
+                   today: dt.date) -> tuple[Standard, ...]:
+    rules = standard_rules(catalogue_for(session), today)
+    record = hr_records_for(session, [profile.id], today, months=rules.appraisal_months).get(profile.id)
+    return standards(record, is_line_manager=person.has_role(Role.LINE_MANAGER), rules=rules, today=today,
+                     step_on=step_on)
+
+
 def correct(session: Session, decision: ProgressionDecision, *, outcome: ProgressionOutcome | None,
             reason: str | None, plan: str | None = None, review_on: dt.date | None = None,
-            effective_on: dt.date | None = None, correction_reason: str | None, actor: User,
-            today: dt.date) -> ProgressionDecision:
-    """HR replace a live decision with a corrected one; the step and its start date follow the new outcome."""
+            effective_on: dt.date | None = None, override: bool = False, correction_reason: str | None,
+            actor: User, today: dt.date) -> ProgressionDecision:
+    """HR replace the latest decision with a corrected one; the step and its start date follow the new outcome,
+    each change of step or start date with its career history row."""
     profile = session.get(StaffProfile, decision.profile_id)
     assert profile is not None
     person = session.get(User, profile.user_id)
     assert person is not None
     if not can_correct_progression(session, actor, person):
         raise NotPermitted("Only HR covering this person correct a pay-step decision")
+    if decision.decided_by_id == actor.id:
+        raise NotPermitted("Another member of HR corrects a decision you made")
     if decision.superseded:
         raise DomainError("This decision has already been corrected: correct the latest one", field="outcome")
+    latest = latest_decision(session, profile.id)
+    if latest is not None and latest.id != decision.id:
+        raise DomainError(f"A later decision was recorded on {long_date(latest.decided_at.date())}: only the "
+                          "latest decision can be corrected", field="outcome")
     why = _text(correction_reason, "correction_reason", "why the decision is corrected", required=True)
     chosen, reason_text, plan_text, review = _checked(DecisionInput(outcome, reason, plan, review_on, effective_on),
                                                       today)
@@ -442,14 +541,18 @@ def correct(session: Session, decision: ProgressionDecision, *, outcome: Progres
                               plan=plan_text, review_on=review, decided_by_id=actor.id, corrects_id=decision.id,
                               correction_reason=why)
     if chosen is ProgressionOutcome.CONFIRMED:
-        start = effective_on or decision.effective_on or decision.due_on
-        if start < decision.due_on:
-            raise DomainError(f"The new step cannot start before the step date, {long_date(decision.due_on)}",
-                              field="effective_on")
+        start = _confirmed_start(unmet(_standards_for(session, person, profile, decision.due_on, today)),
+                                 override=override, step_on=decision.due_on, effective_on=effective_on,
+                                 default=decision.effective_on or decision.due_on, today=today)
         new.effective_on = start
         if was_confirmed:
             new.previous_step_started_on = decision.previous_step_started_on
             if start != profile.step_started_on:
+                # The same step from a different day: the career history says so.
+                session.add(EmploymentChange(profile_id=profile.id, effective_on=start, band=profile.band,
+                                             pay_step=decision.to_step, previous_band=profile.band,
+                                             previous_step=decision.from_step, reason=CORRECTION_REASON,
+                                             recorded_by_id=actor.id))
                 profile.step_started_on = start
         else:
             new.previous_step_started_on = profile.step_started_on
@@ -487,6 +590,7 @@ def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return today, add_months(today, 3)
 
 
-__all__ = ["DECIDE_DAYS_BEFORE", "DecisionInput", "DueRow", "PersonProgression", "Standard", "correct", "decide",
-           "decisions_in", "due_list", "person_progression", "record_appraisal", "save_standing", "standards",
-           "unmet", "default_window"]
+__all__ = ["DECIDE_DAYS_BEFORE", "STANDARD_IDS", "DecisionInput", "DueRow", "PersonProgression", "Standard",
+           "StandardRules", "correct", "decide", "decisions_in", "default_window", "due_list", "judged_on",
+           "latest_decision", "may_correct", "person_progression", "record_appraisal", "save_standing",
+           "standard_rules", "standards", "unmet"]

@@ -16,14 +16,22 @@ Decisions a reviewer would ask about:
   with its window narrowed to that month, so the minutes counted, the group rules, the target for
   the WTE (90 minutes; 45 below half-time, from the data) and months wholly on leave are exactly
   the rule's. A month with no working pattern of theirs (before they started, after they left) is
-  not expected of someone who has patterns recorded.
+  not expected of someone who has patterns recorded. The current month is not over, so its minutes
+  are shown "so far" and nobody is counted below their minimum for it until it ends. The rule runs
+  once per person and month; what does not change from month to month (the narrowed rules, the
+  months' windows, the records bucketed by month) is worked out once.
 * CPD compliance covers people with a declaration year (Snapshot.declaration_anchor) and judges
   their pathways' CPD requirements whose window is the declaration year. Not met yet but with at
-  least the share of the target that the part of the year gone by calls for is "on track"; a
-  person's status is their worst requirement's. Only statuses and dates leave this module.
-* Credentials: a declaration, renewal or expiry date from today to 90 days ahead (both counted)
-  is "due"; lapsed, suspended, expired, past their lapse date or with an overdue declaration are
-  listed apart. The flags are competences.credentials' own, with the admin-corrected rules.
+  least the share of the target that the whole days gone by call for, rounded down, is "on track"
+  (so nobody is behind on the year's first day); a person's status is their worst requirement's.
+  Only statuses and dates leave this module.
+* Credentials: a declaration, renewal or expiry date from today to the kind's `due_soon_days`
+  ahead (both counted; 90 in the data file) is "due"; lapsed, suspended, expired, past their lapse
+  date or with an overdue declaration are listed apart. The flags and the days are
+  competences.credentials' own, from the admin-corrected rules (app.services.credentials.rules).
+* Pay progression follows the progression round (app.services.progression): a step date that has
+  passed is "overdue" only while no decision is recorded about that step; a step the manager has
+  deferred is counted apart, with its review date, until the review is recorded.
 * Privacy: names, bands, dates, statuses and supervision minutes only. Supervision notes are
   never selected (models.bulk_snapshot), CPD reflections are read only as "has a statement".
 """
@@ -39,6 +47,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.services.credentials import rules as credential_rules
 from app.services.errors import DomainError
 from app.services.pay_steps import positions
 from app.services.readiness import Choices, applicable_pathways
@@ -47,9 +56,9 @@ from competences.bands import AFC_BANDS, band_rank
 from competences.catalogue import Catalogue
 from competences.credentials import (KINDS_BY_ID, NOT_HELD, CredentialFacts, CredentialRules, CredentialStatus, Flags,
                                      flags)
-from competences.evidence import Snapshot
+from competences.evidence import Snapshot, SupervisionSession
 from competences.pathways import Pathway
-from competences.requirements import Context, Rule
+from competences.requirements import Context, Rule, Window
 from competences.rules import MonthlyMinutesRule, minutes_text, wte_on
 from competences.windows import WindowSpec, add_months, calendar_month, long_date
 from exports.dashboard_charts import (CPD_STATUSES, BandFigures, TableChart, cpd_chart, credentials_chart, due_chart,
@@ -57,6 +66,7 @@ from exports.dashboard_charts import (CPD_STATUSES, BandFigures, TableChart, cpd
 from exports.tables import Cell
 from models import Post, Service, StaffProfile, Team, User, WorkingPattern
 from models.bulk_snapshot import people_with_snapshots
+from models.hr import ProgressionDecision, ProgressionOutcome
 from models.ksa import KsaPortfolio
 from models.reference_data import catalogue_for
 
@@ -69,9 +79,7 @@ SECTIONS: dict[str, str] = {
     "skills": "Skill-mix gaps",
 }
 DUE_MONTHS = 3
-CREDENTIAL_DAYS = 90
 SUPERVISION_MONTHS = 12
-CREDENTIAL_RULES_ID = "credential-rules"
 CPD_LABELS = {key: label for key, label, _ in CPD_STATUSES}
 #: Worst first: a person's CPD status is their worst requirement's.
 CPD_ORDER = ("behind", "unknown", "on_track", "met")
@@ -260,30 +268,55 @@ def _month_key(day: dt.date) -> str:
     return f"{day.year:04}-{day.month:02}"
 
 
+def _step_decisions(session: Session, profile_ids: list[int]) -> dict[tuple[int, str, int], tuple[ProgressionOutcome,
+                                                                                                   dt.date | None]]:
+    """(profile, band, from step) → the outcome and review date of the latest live decision about that step: one query.
+
+    The progression round's rule (app.services.progression): superseded decisions do not count.
+    """
+    rows = session.execute(
+        select(ProgressionDecision.profile_id, ProgressionDecision.band, ProgressionDecision.from_step,
+               ProgressionDecision.outcome, ProgressionDecision.review_on)
+        .where(ProgressionDecision.profile_id.in_(profile_ids), ProgressionDecision.superseded.is_(False))
+        .order_by(ProgressionDecision.decided_at, ProgressionDecision.id)).all()
+    return {(pid, band, step): (outcome, review_on) for pid, band, step, outcome, review_on in rows}
+
+
 def _progression(session: Session, people: list[_Person], today: dt.date, catalogue: Catalogue) -> Section:
-    found = positions(session, [p.profile.id for p in people], today, catalogue)
+    profile_ids = [p.profile.id for p in people]
+    found = positions(session, profile_ids, today, catalogue)
+    decided = _step_decisions(session, profile_ids) if profile_ids else {}
     horizon = add_months(today, DUE_MONTHS)
     months = [add_months(today.replace(day=1), i) for i in range(DUE_MONTHS + 1)]
     due: defaultdict[str, list[Entry]] = defaultdict(list)
-    overdue: list[Entry] = []
     for p in people:
         pos = found.get(p.profile.id)
         if pos is None or pos.next_step_on is None:
             continue
-        deferred = f"Moved back {pos.deferred_days} days for leave" if pos.deferred_days else ""
-        entry = Entry(p.user.full_name, p.user.id, (_band_label(pos.band), pos.step_text, pos.next_step_on, deferred))
-        if pos.next_step_on < today:
-            overdue.append(entry)
+        moved = f"Moved back {pos.deferred_days} days for leave" if pos.deferred_days else ""
+        cells: tuple[Cell, ...] = (_band_label(pos.band), pos.step_text, pos.next_step_on, moved)
+        decision = decided.get((p.profile.id, pos.band or "", pos.step or 0))
+        if decision is not None:
+            outcome, review_on = decision
+            if outcome is not ProgressionOutcome.DEFERRED or review_on is None:
+                continue  # decided: nothing for anyone to do about this step
+            key = "deferred" if review_on >= today else "review-passed"
+            when = "review on" if review_on >= today else "review was due on"
+            due[key].append(Entry(p.user.full_name, p.user.id, (*cells, f"Deferred: {when} {long_date(review_on)}")))
+        elif pos.next_step_on < today:
+            due["overdue"].append(Entry(p.user.full_name, p.user.id, (*cells, "")))
         elif pos.next_step_on <= horizon:
-            due[_month_key(pos.next_step_on)].append(entry)
-    headings = ("Name", "Band", "Step", "Next step due", "Leave")
-    lists = {key: PeopleList(f"Pay step due in {month:%B %Y}", headings,
-                             tuple(sorted(due[key], key=lambda e: (e.cells[2], e.name))))
-             for month in months if (key := _month_key(month)) in due}
-    if overdue:
-        lists["overdue"] = PeopleList("Pay step date passed, step not moved", headings,
-                                      tuple(sorted(overdue, key=lambda e: (e.cells[2], e.name))))
-    chart = due_chart([(_month_key(m), f"{m:%B %Y}", len(due.get(_month_key(m), ()))) for m in months], len(overdue))
+            due[_month_key(pos.next_step_on)].append(Entry(p.user.full_name, p.user.id, (*cells, "")))
+    headings = ("Name", "Band", "Step", "Next step due", "Leave", "Decision")
+    titles = {_month_key(m): f"Pay step due in {m:%B %Y}" for m in months}
+    titles |= {"overdue": "Pay step date passed, no decision recorded",
+               "deferred": "Pay step deferred by their manager, review to come",
+               "review-passed": "Pay step deferred, review date passed with no review recorded"}
+    lists = {key: PeopleList(title, headings, tuple(sorted(due[key], key=lambda e: (e.cells[2], e.name))))
+             for key, title in titles.items() if key in due}
+    chart = due_chart([(_month_key(m), f"{m:%B %Y}", len(due.get(_month_key(m), ()))) for m in months],
+                      len(due.get("overdue", ())), deferred=len(due.get("deferred", ())),
+                      review_passed=len(due.get("review-passed", ())))
     return Section("progression", SECTIONS["progression"], chart, lists,
                    (f"Due from today to {long_date(horizon)}.",))
 
@@ -295,9 +328,8 @@ def _kind_label(kind: str) -> str:
     return known.label if known else kind
 
 
-def _credentials(people: list[_Person], today: dt.date, catalogue: Catalogue) -> Section:
-    rules: CredentialRules = catalogue.current(CREDENTIAL_RULES_ID, today).content
-    horizon = today + dt.timedelta(days=CREDENTIAL_DAYS)
+def _credentials(session: Session, people: list[_Person], today: dt.date) -> Section:
+    rules: CredentialRules = credential_rules(session, today)
     due: defaultdict[str, list[Entry]] = defaultdict(list)
     lapsed: defaultdict[str, list[Entry]] = defaultdict(list)
     for p in people:
@@ -309,6 +341,7 @@ def _credentials(people: list[_Person], today: dt.date, catalogue: Catalogue) ->
             if problem is not None:
                 lapsed[reg.kind].append(Entry(p.user.full_name, p.user.id, (_kind_label(reg.kind), *problem)))
                 continue
+            horizon = today + dt.timedelta(days=f.due_soon_days)
             dates = [(d, what) for d, what in ((f.next_due_on, "Declaration or renewal due"),
                                                (reg.expires_on, "Expires"))
                      if d is not None and today <= d <= horizon]
@@ -317,17 +350,22 @@ def _credentials(people: list[_Person], today: dt.date, catalogue: Catalogue) ->
                 due[reg.kind].append(Entry(p.user.full_name, p.user.id, (_kind_label(reg.kind), what, day)))
     lists: dict[str, PeopleList] = {}
     for kind, entries in due.items():
-        lists[f"due-{kind}"] = PeopleList(f"{_kind_label(kind)}: due within {CREDENTIAL_DAYS} days",
+        lists[f"due-{kind}"] = PeopleList(f"{_kind_label(kind)}: due within {rules.for_kind(kind).due_soon_days} days",
                                           ("Name", "Credential", "What", "Date"),
                                           tuple(sorted(entries, key=lambda e: (e.cells[2], e.name))))
     for kind, entries in lapsed.items():
         lists[f"lapsed-{kind}"] = PeopleList(f"{_kind_label(kind)}: lapsed, expired or overdue",
                                              ("Name", "Credential", "Status", "Date"), tuple(entries))
     kinds = sorted(set(due) | set(lapsed), key=lambda k: (_kind_label(k).lower(), k))
-    chart = credentials_chart([(k, _kind_label(k), len(due.get(k, ())), len(lapsed.get(k, ()))) for k in kinds],
-                              CREDENTIAL_DAYS)
-    chart = dataclasses.replace(chart, caption=f"Declarations, renewals and expiry dates from today to "
-                                               f"{long_date(horizon)}, and credentials that no longer count.")
+    # One figure for the heading when every kind shown (or, with none shown, every kind) has the same days.
+    days = {rules.for_kind(k).due_soon_days for k in kinds} or \
+        {rules.default.due_soon_days} | {r.due_soon_days for r in rules.by_kind.values()}
+    same = next(iter(days)) if len(days) == 1 else None
+    chart = credentials_chart([(k, _kind_label(k), len(due.get(k, ())), len(lapsed.get(k, ()))) for k in kinds], same)
+    window = (f"from today to {long_date(today + dt.timedelta(days=same))}" if same is not None
+              else "within each kind's reminder window")
+    chart = dataclasses.replace(chart, caption=f"Declarations, renewals and expiry dates {window}, and credentials "
+                                               "that no longer count.")
     return Section("credentials", SECTIONS["credentials"], chart, lists)
 
 
@@ -379,46 +417,83 @@ def _works_in(snapshot: Snapshot, start: dt.date, end: dt.date) -> bool:
     return not working or any(w.start <= end and (w.end is None or w.end >= start) for w in working)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Narrowed:
+    """A monthly-minimum rule with its window narrowed to one calendar month, and the context it is judged in."""
+
+    title: str
+    rule: MonthlyMinutesRule
+    context: Context
+
+
+def _narrowed(rules: Sequence[tuple[Pathway, MonthlyMinutesRule]], catalogue: Catalogue) -> list[_Narrowed]:
+    return [_Narrowed(rule.title, dataclasses.replace(rule, window=WindowSpec(type="calendar_month"), mode="average"),
+                      Context(catalogue=catalogue, settings=pathway.settings))
+            for pathway, rule in rules]
+
+
 def month_results(snapshot: Snapshot, rules: Sequence[tuple[Pathway, MonthlyMinutesRule]], month: dt.date,
                   catalogue: Catalogue) -> list[_Judged]:
     """Each monthly-minimum rule judged on one calendar month alone (those wholly on leave left out)."""
     window = calendar_month(month)
+    in_month = tuple(s for s in snapshot.supervision if window.start <= s.date <= window.end)
+    return _judge_month(snapshot, _narrowed(rules, catalogue), window, in_month)
+
+
+def _judge_month(snapshot: Snapshot, rules: Sequence[_Narrowed], window: Window,
+                 in_month: Sequence[SupervisionSession]) -> list[_Judged]:
+    """`rules` judged on `window`, a calendar month, with `in_month` its supervision records (the month's only)."""
     judged_on = min(window.end, snapshot.today)
     if judged_on < window.start or not _works_in(snapshot, window.start, window.end):
         return []
-    in_month = tuple(s for s in snapshot.supervision if window.start <= s.date <= judged_on)
-    snap = dataclasses.replace(snapshot, today=judged_on, supervision=in_month)
+    snap = dataclasses.replace(snapshot, today=judged_on,
+                               supervision=tuple(s for s in in_month if s.date <= judged_on))
     out = []
-    for pathway, rule in rules:
-        one_month = dataclasses.replace(rule, window=WindowSpec(type="calendar_month"), mode="average")
-        result = one_month.evaluate(snap, Context(catalogue=catalogue, settings=pathway.settings))
+    for narrowed in rules:
+        result = narrowed.rule.evaluate(snap, narrowed.context)
         if result.have is None or result.need is None:  # every day of the month on leave
             continue
-        out.append(_Judged(rule.title, int(result.have), int(result.need), result.met))
+        out.append(_Judged(narrowed.title, int(result.have), int(result.need), result.met))
     return out
+
+
+def _by_month(records: Sequence[SupervisionSession]) -> defaultdict[tuple[int, int], list[SupervisionSession]]:
+    out: defaultdict[tuple[int, int], list[SupervisionSession]] = defaultdict(list)
+    for record in records:
+        out[(record.date.year, record.date.month)].append(record)
+    return out
+
+
+SO_FAR = "So far: judged when the month ends"
 
 
 def _supervision(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
                  catalogue: Catalogue) -> Section:
     this_month = today.replace(day=1)
     months = [add_months(this_month, -i) for i in range(SUPERVISION_MONTHS, -1, -1)]
+    windows = [(month, _month_key(month), calendar_month(month)) for month in months]
     expected: defaultdict[str, list[Entry]] = defaultdict(list)
     below: defaultdict[str, list[Entry]] = defaultdict(list)
     for p in people:
-        rules = [(pw, r) for pw in pathways[p.user.id] for r in pw.requirements
-                 if isinstance(r, MonthlyMinutesRule) and _applies(pw, r)]
+        rules = _narrowed([(pw, r) for pw in pathways[p.user.id] for r in pw.requirements
+                           if isinstance(r, MonthlyMinutesRule) and _applies(pw, r)], catalogue)
         if not rules:
             continue
-        for month in months:
-            key = _month_key(month)
-            wte = wte_on(p.snapshot.employment, min(calendar_month(month).end, today))
-            for j in month_results(p.snapshot, rules, month, catalogue):
-                status = {True: "Met", False: "Below minimum", None: "Cannot tell (WTE not recorded)"}[j.met]
+        records = _by_month(p.snapshot.supervision)
+        for month, key, window in windows:
+            judged = _judge_month(p.snapshot, rules, window, records.get((month.year, month.month), ()))
+            if not judged:
+                continue
+            wte = wte_on(p.snapshot.employment, min(window.end, today))
+            for j in judged:
+                # The current month is not over: its minutes so far are shown, but nobody is below a minimum yet.
+                status = SO_FAR if month == this_month else {
+                    True: "Met", False: "Below minimum", None: "Cannot tell (WTE not recorded)"}[j.met]
                 entry = Entry(p.user.full_name, p.user.id, (j.title, minutes_text(j.minutes), minutes_text(j.minimum),
                                                             number_text(wte) if wte is not None else "Not recorded",
                                                             status))
                 expected[key].append(entry)
-                if j.met is False:
+                if j.met is False and month != this_month:
                     below[key].append(entry)
 
     def people_count(entries: list[Entry]) -> int:
@@ -429,15 +504,15 @@ def _supervision(people: list[_Person], pathways: Mapping[int, list[Pathway]], t
 
     headings = ("Name", "Requirement", "Supervision received", "Minimum", "WTE", "Status")
     lists: dict[str, PeopleList] = {}
-    for month in months:
-        key = _month_key(month)
+    for month, key, _window in windows:
         if below.get(key):
             lists[key] = PeopleList(f"Below their supervision minimum in {label(month)}", headings, tuple(below[key]))
         if expected.get(key):
             lists[f"expected-{key}"] = PeopleList(f"Supervision minimums in {label(month)}", headings,
                                                   tuple(expected[key]))
-    chart = supervision_chart([(_month_key(m), label(m), people_count(expected.get(_month_key(m), [])),
-                                people_count(below.get(_month_key(m), []))) for m in months])
+    chart = supervision_chart([(key, label(m), people_count(expected.get(key, [])),
+                                None if m == this_month else people_count(below.get(key, [])))
+                               for m, key, _window in windows])
     return Section("supervision", SECTIONS["supervision"], chart, lists)
 
 
@@ -445,13 +520,19 @@ def _supervision(people: list[_Person], pathways: Mapping[int, list[Pathway]], t
 
 def cpd_status(met: bool | None, have: Decimal | int | None, need: Decimal | int | None, start: dt.date,
                end: dt.date, today: dt.date) -> str:
-    """met, on_track (at least the share of the target the days gone by call for), behind, or unknown."""
+    """met, on_track, behind, or unknown.
+
+    On track: at least the share of the target that the whole days gone by (today not yet over) call for,
+    rounded down; so on the first day of the year nothing is expected yet.
+    """
     if met is True:
         return "met"
     if met is None or have is None or need is None:
         return "unknown"
-    elapsed = min(max((today - start).days + 1, 0), (end - start).days + 1)
-    return "on_track" if Decimal(have) * ((end - start).days + 1) >= Decimal(need) * elapsed else "behind"
+    days = (end - start).days + 1
+    gone = min(max((today - start).days, 0), days)
+    expected = Decimal(need) * gone // days  # exact: Decimal's integer division does not round first
+    return "on_track" if Decimal(have) >= expected else "behind"
 
 
 def _cpd(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
@@ -535,7 +616,7 @@ def dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int
     builders: dict[str, Callable[[], Section]] = {
         "establishment": lambda: _establishment(session, scope, service_id, people, today),
         "progression": lambda: _progression(session, people, today, catalogue),
-        "credentials": lambda: _credentials(people, today, catalogue),
+        "credentials": lambda: _credentials(session, people, today),
         "supervision": lambda: _supervision(people, pathways, today, catalogue),
         "cpd": lambda: _cpd(people, pathways, today, catalogue),
         "skills": lambda: _skills(session, scope, service_id, today),

@@ -14,7 +14,7 @@ from app.services import directory as directory_service
 from app.services.directory import DirectoryFilters
 from app.services.staff_scope import has_staff_lists, scope_of
 from app.staff import bp
-from app.staff.directory_forms import FILTER_KEYS, DirectorySearchForm
+from app.staff.directory_forms import FILTER_KEYS, DirectorySearchForm, choices
 from app.staff.download import FORMATS, table_response
 
 PER_PAGE = 50
@@ -31,6 +31,7 @@ def directory() -> tuple[str, int] | Response:
     scope = scope_of(session, current_user, day)
     form = DirectorySearchForm(request.args)
     form.set_places(*directory_service.places(session, scope))
+    form.credential.choices = choices([("", "Any status"), *directory_service.credential_labels(session, day).items()])
     valid = form.validate()
     rows = directory_service.directory(session, scope, form.filters() if valid else DirectoryFilters(), day)
     fmt = request.args.get("format")

@@ -20,7 +20,7 @@ from app.services.posts import editable_services
 from app.services.staff_scope import can_record_hr_standing, covers, is_hr
 from app.staff import bp
 from app.staff.employment_forms import EmploymentChangeForm
-from models import Post, StaffProfile, Team, User
+from models import Post, StaffProfile, Team, User, audit
 from models.reference_data import catalogue_for
 
 
@@ -55,6 +55,9 @@ def employment(user_id: int) -> str:
                    "position": positions(session, [profile.id], day, catalogue).get(profile.id),
                    "career": employment_service.career(session, person, profile, catalogue, day),
                    "history": employment_service.history(session, profile)}
+    if is_hr(current_user) and current_user.id != person.id:
+        audit.record(session, "hr_viewed_progression", "users", person.id, actor_id=current_user.id)
+        session.commit()
     return render_template("staff/employment.html", person=person, profile=profile, today=day,
                            can_change=can_record_hr_standing(session, current_user, person),
                            can_read_report=can_read_log(session, current_user, person, day), **context)

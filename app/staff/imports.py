@@ -122,8 +122,8 @@ def import_apply(digest: str) -> tuple[str, int] | Response:
 @requires(service.may_import, "may_import_staff")
 def import_history() -> str:
     actor: User = current_user._get_current_object()
-    page = paginate(db(), service.history(db(), actor.organisation_id), page_number(), 50, rows=True)
-    return render_template("staff/import_history.html", page=page)
+    page = paginate(db(), service.history(db(), actor), page_number(), 50, rows=True)
+    return render_template("staff/import_history.html", page=page, everyone=service.sees_every_import(actor))
 
 
 @bp.route("/staff/import/template.csv")

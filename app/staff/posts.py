@@ -19,7 +19,7 @@ from app.services.posts import PostFilters, can_edit_posts, can_read_posts
 from app.staff import bp
 from app.staff.download import FORMATS, table_response
 from app.staff.posts_forms import FILTER_KEYS, PostForm, PostSearchForm, team_choices
-from models import Post, Team
+from models import Post, Role, Team
 from models.reference_data import catalogue_for
 
 PER_PAGE = 50
@@ -62,7 +62,15 @@ def posts() -> tuple[str, int] | Response:
                 total=len(rows))
     filters = {k: request.args[k] for k in FILTER_KEYS if valid and request.args.get(k)}
     return render_template("staff/posts.html", form=form, page=page, filters=filters, today=day,
-                           can_edit=can_edit_posts(current_user)), 200 if valid else 400
+                           can_edit=can_edit_posts(current_user), own_post=_own_post_id()), 200 if valid else 400
+
+
+def _own_post_id() -> int | None:
+    """The post the viewer holds, which they may not change (administrators may)."""
+    if current_user.has_role(Role.ADMIN) or current_user.profile is None:
+        return None
+    post_id: int | None = current_user.profile.post_id
+    return post_id
 
 
 def _post_form(session: Session, post: Post | None) -> tuple[str, int] | Response:
@@ -74,10 +82,14 @@ def _post_form(session: Session, post: Post | None) -> tuple[str, int] | Respons
     form.set_choices(teams, zones)
     if post is not None and request.method == "GET":
         form.team_id.data = str(post.team_id)
+    refused = post_service.own_post_problem(current_user, post) if post is not None else None
+    if refused:
+        return render_template("staff/post_form.html", form=form, post=post, refused=refused), \
+            403 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            saved = post_service.save_post(session, current_user.organisation_id, form.values(), teams=teams,
-                                           zone_ids={z.id for z in zones}, post=post)
+            saved = post_service.save_post(session, current_user.organisation_id, form.values(), actor=current_user,
+                                           teams=teams, zone_ids={z.id for z in zones}, post=post)
         except DomainError as err:
             session.rollback()
             attach_error(form, err)
@@ -85,7 +97,7 @@ def _post_form(session: Session, post: Post | None) -> tuple[str, int] | Respons
             session.commit()
             flash(f"Post {saved.number} {'changed' if post else 'added'}.")
             return redirect(url_for("staff.posts"))
-    return render_template("staff/post_form.html", form=form, post=post), 400 if form.errors else 200
+    return render_template("staff/post_form.html", form=form, post=post, refused=None), 400 if form.errors else 200
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -107,7 +119,8 @@ def post_deactivate(post_id: int) -> Response:
     session = db()
     post = _load(session, post_id)
     try:
-        post_service.deactivate_post(session, post)
+        post_service.deactivate_post(session, post, actor=current_user,
+                                     service_ids=post_service.readable_services(current_user))
     except DomainError as err:
         session.rollback()
         flash(err.message, "error")

@@ -2,7 +2,8 @@
 with the forms to record an appraisal, HR standing, a decision and a correction.
 
 Scope comes from app.services.staff_scope: a person outside it does not exist for the viewer (404), and a
-visible person's action that is not theirs to take is a 403. Every HR view of someone else's page is audited.
+visible person's action that is not theirs to take is a 403. Every HR view of someone else's progression data (their
+page, the HR standing form, the correction form) is audited, in `_audit_hr_view`.
 """
 from __future__ import annotations
 
@@ -32,10 +33,16 @@ from models import audit
 from models.hr import AppraisalOutcome, ProgressionDecision
 from models.organisation import Team
 from models.people import StaffProfile, User
+from models.reference_data import catalogue_for
 
 DECISIONS_PER_PAGE = 50
-EXPORT_HEADERS = ("Name", "Team", "Band", "Step", "Next step date", "Days deferred by leave", "Status",
-                  *service.STANDARD_TITLES.values(), "Decision", "Decided on", "Review date")
+
+
+def _export_headers(session: Session) -> tuple[str, ...]:
+    """The columns of the round's export; the standards' titles come from the pay data."""
+    titles = service.standard_rules(catalogue_for(session), today()).titles
+    return ("Name", "Team", "Band", "Step", "Next step date", "Days deferred by leave", "Status", *titles.values(),
+            "Decision", "Decided on", "Review date")
 
 
 def today() -> dt.date:
@@ -83,11 +90,12 @@ def progression_round() -> tuple[str, int] | Response:
     if valid and fmt in FORMATS:
         audit.record(session, "progression_round_exported", "users", current_user.id, detail={"rows": len(rows)})
         session.commit()
-        return table_response("pay-step-progression", EXPORT_HEADERS, [_export_row(r) for r in rows], fmt,
+        return table_response("pay-step-progression", _export_headers(session), [_export_row(r) for r in rows], fmt,
                               title="Pay-step progression")
     filters = {k: request.args[k] for k in ("window", "start", "end", "team", "q") if valid and request.args.get(k)}
     return render_template("staff/progression_round.html", form=form, rows=rows, filters=filters, today=today(),
-                           show_oversight=is_hr(_actor())), 200 if valid else 400
+                           show_oversight=is_hr(_actor()), decide_days=service.DECIDE_DAYS_BEFORE), \
+        200 if valid else 400
 
 
 # --- HR oversight ------------------------------------------------------------------------------
@@ -118,21 +126,27 @@ def _load_person(user_id: int) -> User:
     return person
 
 
+def _audit_hr_view(session: Session, person: User) -> None:
+    """Record (and commit) an HR viewer's GET of someone else's progression data, once they are authorised."""
+    actor = _actor()
+    if request.method == "GET" and is_hr(actor) and actor.id != person.id:
+        audit.record(session, "hr_viewed_progression", "users", person.id, actor_id=actor.id)
+        session.commit()
+
+
 @bp.route("/people/<int:user_id>/progression")
 @requires(signed_in, "can_view_progression")
 def person_progression(user_id: int) -> str:
     session = db()
     person = _load_person(user_id)
     actor = _actor()
+    _audit_hr_view(session, person)
     view = service.person_progression(session, person, today())
-    if is_hr(actor) and actor.id != person.id:
-        audit.record(session, "hr_viewed_progression", "users", person.id, actor_id=actor.id)
-        session.commit()
     return render_template(
         "staff/progression_person.html", view=view, person=person, today=today(), is_self=actor.id == person.id,
         can_decide=can_decide_progression(session, actor, person, today()),
         can_stand=can_record_hr_standing(session, actor, person),
-        can_correct=can_correct_progression(session, actor, person))
+        can_correct=can_correct_progression(session, actor, person), actor_id=actor.id)
 
 
 def _saved(person: User, message: str) -> Response:
@@ -167,6 +181,7 @@ def progression_standing(user_id: int) -> tuple[str, int] | Response:
     session = db()
     person = _load_person(user_id)
     ensure(can_record_hr_standing(session, _actor(), person))
+    _audit_hr_view(session, person)
     view = service.person_progression(session, person, today())
     form = StandingForm(data=StandingForm.data_of(view.standing))
     if form.validate_on_submit():
@@ -217,17 +232,19 @@ def progression_correct(decision_id: int) -> tuple[str, int] | Response:
     profile = session.get(StaffProfile, decision.profile_id)
     assert profile is not None
     person = _load_person(profile.user_id)
-    ensure(can_correct_progression(session, _actor(), person))
+    ensure(service.may_correct(session, _actor(), person, decision))
+    _audit_hr_view(session, person)
     form = CorrectionForm(data=CorrectionForm.data_of(decision))
     if form.validate_on_submit():
         try:
-            service.correct(session, decision, **form.values(), correction_reason=form.correction_reason.data,
-                            actor=_actor(), today=today())
+            service.correct(session, decision, **form.values(), override=bool(form.override.data),
+                            correction_reason=form.correction_reason.data, actor=_actor(), today=today())
         except DomainError as err:
             session.rollback()
             attach_error(form, err)
         else:
             session.commit()
             return _saved(person, f"Decision corrected for {person.full_name}.")
-    return render_template("staff/progression_correct.html", form=form, person=person, decision=decision), \
-        400 if form.errors else 200
+    latest = service.latest_decision(session, profile.id)
+    return render_template("staff/progression_correct.html", form=form, person=person, decision=decision,
+                           is_latest=latest is not None and latest.id == decision.id), 400 if form.errors else 200

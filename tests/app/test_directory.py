@@ -288,3 +288,48 @@ def test_the_service_query_is_constant_for_two_thousand_staff(session, count_que
     assert len(rows) == 2000 and rows[0].next_step_on == dt.date(2026, 4, 1)
     assert q.count <= 8, q.statements
     assert re.match(r"Bulk \d{4}", rows[0].full_name)
+
+
+# --- the credential label follows the credential rules -------------------------------------------
+
+def test_the_due_label_names_the_due_soon_days_of_the_credential_rules():
+    import dataclasses
+
+    from app.services.directory import credential_states
+    from competences.catalogue import built_in_catalogue
+
+    rules = built_in_catalogue().current("credential-rules", TODAY).content
+    # The data: due_soon_days = 90 for every kind.
+    assert credential_states(rules)["due"] == "Due within 90 days or overdue"
+    sixty = dataclasses.replace(rules, default=dataclasses.replace(rules.default, due_soon_days=60),
+                                by_kind={k: dataclasses.replace(r, due_soon_days=60) for k, r in rules.by_kind.items()})
+    assert credential_states(sixty)["due"] == "Due within 60 days or overdue"
+    mixed = dataclasses.replace(sixty, by_kind={**sixty.by_kind, "nmc": dataclasses.replace(
+        sixty.by_kind["nmc"], due_soon_days=120)})
+    assert credential_states(mixed)["due"] == "Due within 60 to 120 days, by kind, or overdue"
+
+
+def test_the_directory_shows_the_rules_due_label_in_rows_and_filter(world, sign_in, monkeypatch):
+    from app.services import directory as directory_service
+
+    real = directory_service.credential_states
+
+    def sixty(rule_set):
+        return {**real(rule_set), "due": "Due within 60 days or overdue"}
+
+    monkeypatch.setattr(directory_service, "credential_states", sixty)
+    html = sign_in(world["hr"]).get("/staff").get_data(as_text=True)
+    alice_row = html.split("Alice Archer", 1)[1].split("</tr>", 1)[0]
+    assert "Due within 60 days or overdue" in alice_row
+    assert '<option value="due">Due within 60 days or overdue</option>' in html
+    assert "90 days" not in html
+
+
+# --- bands 8a to 9 ----------------------------------------------------------------------------------
+
+def test_an_8a_top_since_2020_is_listed_at_the_top_of_todays_three_points(session, world, sign_in):
+    profile = world["lena"].profile
+    profile.band, profile.pay_step, profile.step_started_on = "8a", 2, dt.date(2020, 5, 1)
+    html = sign_in(world["hr"]).get("/staff").get_data(as_text=True)
+    lena_row = html.split("Lena Lowe", 1)[1].split("</tr>", 1)[0]
+    assert "Step 3 of 3 (top)" in lena_row and "Top of band" in lena_row

@@ -31,11 +31,26 @@ def test_band_6_intermediate_step_takes_three_years():
 
 
 def test_band_8a_step_begun_before_april_2024_keeps_the_old_five_year_rule():
-    # 8a had two points until 31 March 2024: entry to top after 5 years.
+    # 8a had two points until 31 March 2024: entry to top after 5 years. The step is described on
+    # today's three-point structure, and the transitional move is flagged as not modelled.
     p = pos("8a", 1, dt.date(2023, 6, 1))
-    assert (p.steps_in_band, p.next_step_on) == (2, dt.date(2028, 6, 1))
+    assert (p.step, p.steps_in_band, p.next_step_on) == (1, 3, dt.date(2028, 6, 1))
+    assert p.step_text == "Step 1 of 3 (entry)"
+    assert p.note is not None and "not modelled" in p.note
     # Begun on 1 April 2024: three points, the next after 2 years.
     assert pos("8a", 1, dt.date(2024, 4, 1)).next_step_on == dt.date(2026, 4, 1)
+
+
+def test_band_8a_top_since_2020_is_at_the_top_of_todays_three_points():
+    # Step 2 of 2 (top) since 1 May 2020: on 30 November 2026 it is step 3 of 3, with no next step.
+    p = pos("8a", 2, dt.date(2020, 5, 1))
+    assert (p.step, p.steps_in_band, p.step_text) == (3, 3, "Step 3 of 3 (top)")
+    assert p.at_top and p.next_step_on is None and p.problem is None and p.note is None
+
+
+def test_band_8a_entry_begun_on_the_new_structure_has_no_note():
+    p = pos("8a", 1, dt.date(2024, 4, 1))
+    assert (p.step, p.steps_in_band, p.note) == (1, 3, None)
 
 
 def test_top_of_band_has_no_next_step():

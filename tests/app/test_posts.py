@@ -141,6 +141,12 @@ GOOD = {"number": "A-009", "title": "PWP", "band": "5", "funded_wte": "1", "hcas
     ({"funded_wte": "lots"}, "funded_wte", "Funded whole-time equivalent must be a number, like 1 or 2.5"),
     ({"hcas_zone": "mars"}, "hcas_zone", "Choose an HCAS zone from the list (fringe, inner-london, none, outer-london)"),
     ({"number": ""}, "number", "Enter the post number"),
+    ({"title": "PWP for 943 476 5919"}, "title",
+     "This looks like an NHS number. Waymark holds staff records only, never patient identifiers: remove it."),
+    ({"title": "PWP, LS1 4AP clinic"}, "title",
+     "This looks like a postcode. Waymark holds staff records only, never patient identifiers: remove it."),
+    ({"title": "PWP born 12/03/1985"}, "title",
+     "This looks like a date of birth. Waymark holds staff records only, never patient identifiers: remove it."),
 ])
 def test_bad_post_input_is_explained_beside_its_field_and_nothing_is_saved(session, world, sign_in, changes, field,
                                                                           message):
@@ -150,7 +156,7 @@ def test_bad_post_input_is_explained_beside_its_field_and_nothing_is_saved(sessi
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert error_links(html) == {f"#{field}": message.replace("'", "&#39;")}
-    assert 'value="Typed title kept"' in html
+    assert f'value="{data["title"]}"' in html
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Post)) == before
 
@@ -244,3 +250,93 @@ def test_the_demo_gives_everyone_with_a_profile_a_post_and_leaves_three_vacancie
     # Owen works 0.6 in a 1.00 post, so it shows 0.40 WTE vacant.
     owen = next(r for r in rows if any(h.full_name == "Owen Griffiths" for h in r.holders))
     assert owen.vacancy_wte == Decimal("0.40")
+
+
+# --- an HR officer's own post --------------------------------------------------------------------
+
+OWN = "You hold post A-002, so you cannot change or deactivate it: its band and HCAS zone set your own pay. Ask " \
+      "another HR officer or an administrator."
+
+
+@pytest.fixture
+def holder(session, world):
+    """An HR officer who holds A-002 herself."""
+    hana = make_user(session, organisation=world["org"], roles=(Role.HR,), full_name="Helen Holder",
+                     team=world["a1"], post_id=world["empty"].id)
+    session.flush()
+    return hana
+
+
+def test_hr_may_not_change_the_post_they_hold(session, world, sign_in, holder):
+    post, c = world["empty"], sign_in(holder)
+    url = f"/posts/{post.id}/edit"
+    html = c.get(url).get_data(as_text=True)
+    assert OWN.replace("'", "&#39;") in html and 'name="hcas_zone"' not in html
+    response = c.submit(url, {"number": "A-002", "title": "HI therapist", "team_id": str(world["a1"].id),
+                              "band": "7", "funded_wte": "1", "hcas_zone": "inner-london"}, form_url=f"/posts/{world['full'].id}/edit")
+    assert response.status_code == 403
+    session.expire_all()
+    assert post.hcas_zone == "none"
+
+
+def test_hr_may_not_deactivate_the_post_they_hold(session, world, sign_in, holder):
+    c = sign_in(holder)
+    response = c.submit(f"/posts/{world['empty'].id}/deactivate", {}, form_url=f"/posts/{world['full'].id}/edit",
+                        follow_redirects=True)
+    assert OWN.replace("'", "&#39;") in response.get_data(as_text=True)
+    session.expire_all()
+    assert world["empty"].active is True
+
+
+def test_the_post_list_offers_no_edit_link_for_the_viewers_own_post(world, sign_in, holder):
+    html = sign_in(holder).get("/posts").get_data(as_text=True)
+    assert f'href="/posts/{world["empty"].id}/edit"' not in html
+    assert f'href="/posts/{world["shared"].id}/edit"' in html
+    assert "Your own post: another HR officer or an administrator changes it" in html
+
+
+def test_an_administrator_may_change_a_post_they_hold(session, world, sign_in):
+    admin = make_user(session, organisation=world["org"], roles=(Role.HR, Role.ADMIN), full_name="Ada Admin",
+                      team=world["a1"], post_id=world["empty"].id)
+    url = f"/posts/{world['empty'].id}/edit"
+    response = sign_in(admin).submit(url, {"number": "A-002", "title": "HI therapist", "team_id": str(world["a1"].id),
+                                           "band": "7", "funded_wte": "1", "hcas_zone": "fringe"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert world["empty"].hcas_zone == "fringe"
+
+
+def test_the_service_refuses_a_change_to_the_actors_own_post(session, world, holder):
+    from app.services.errors import DomainError
+    from app.services.posts import PostInput, save_post
+    values = PostInput("A-002", "HI", world["a1"].id, "7", Decimal("1"), "inner-london")
+    with pytest.raises(DomainError, match="You hold post A-002"):
+        save_post(session, world["org"].id, values, actor=holder, teams=[world["a1"]], zone_ids={"none", "inner-london"},
+                  post=world["empty"])
+
+
+# --- holders outside the viewer's services -------------------------------------------------------
+
+def test_holders_outside_the_viewers_services_are_counted_not_named(session, world, sign_in):
+    """Bea's own team (B1, Service B) holds an A post: HR for B see her; Sam, lead of A, sees a count and the WTE."""
+    world["bea"].profile.post_id = world["empty"].id
+    session.flush()
+    rows = rows_of(sign_in(world["lead"]).get("/posts").get_data(as_text=True))
+    assert rows[1] == ("A-002 High intensity CBT therapist Team A1 – Service A 7 1.00 No high cost area "
+                       "1 holder outside your services Filled")
+    assert "Bea Birch" not in " ".join(rows)
+    text = sign_in(world["hr"]).get("/posts").get_data(as_text=True)
+    assert "Bea Birch (1.00)" in text and "outside your services" not in text
+
+
+def test_a_held_post_names_only_holders_the_hr_officer_covers(session, world, sign_in):
+    world["bea"].profile.post_id = world["full"].id
+    ann = world["ann"]
+    ann.profile.post_id = world["full"].id
+    session.flush()
+    c = sign_in(world["hr_b"])
+    response = c.submit(f"/posts/{world['full'].id}/deactivate", {}, form_url=f"/posts/{world['full'].id}/edit",
+                        follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Post B-001 is held by Bea Birch, 1 holder outside your services: record a post change for them first" in text
+    assert "Ann Ash" not in text

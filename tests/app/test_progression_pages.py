@@ -126,7 +126,8 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(world, sign_in):
     assert [row[0] for row in rows[1:]] == ["Ann Due"]
     ann = dict(zip(rows[0], rows[1]))
     assert ann["Next step date"] == (years_ago(2, -10).replace(year=TODAY.year)).isoformat()
-    assert (ann["Team"], ann["Status"], ann["Appraisal in the last 12 months"]) == ("North", "Due", "Not met")
+    appraisal = "Appraisal completed within the last 12 months, with an outcome in line with organisational standards"
+    assert (ann["Team"], ann["Status"], ann[appraisal]) == ("North", "Due", "Not met")  # header from the pay data
     assert c.get("/progression?q=nobody&format=csv").get_data(as_text=True).count("\n") == 1
 
     sheet = load_workbook(io.BytesIO(c.get("/progression?format=xlsx").get_data())).active
@@ -201,12 +202,21 @@ def test_a_manager_runs_the_round_and_hr_reviews_and_corrects_it(session, world,
     oversight = page(h.get("/progression/decisions?outcome=deferred"))
     assert "Ann Due" in oversight and f"/progression/decisions/{decision.id}/correct" in oversight
     assert "Ann Due" not in page(h.get("/progression/decisions?outcome=confirmed"))
-    fixed = h.submit(f"/progression/decisions/{decision.id}/correct", {
+    early = h.submit(f"/progression/decisions/{decision.id}/correct", {
         "outcome": "confirmed", "reason": "Training was complete", "correction_reason": "Record was out of date"})
+    assert early.status_code == 400 and "A step can be confirmed from its step date" in page(early)
+    assert "Record was out of date" in page(early)
+    later = TODAY + dt.timedelta(days=90)
+    fixed = h.submit(f"/progression/decisions/{decision.id}/correct", {
+        "outcome": "deferred", "reason": "Training", "plan": "Two modules", "review_on": later.isoformat(),
+        "correction_reason": "Review date agreed with the staff side"})
     assert fixed.status_code == 302
     session.expire_all()
     assert session.get(ProgressionDecision, decision.id).superseded
-    assert world["due"].profile.pay_step == 2
+    assert world["due"].profile.pay_step == 1
+    mine = session.scalar(select(ProgressionDecision).where(ProgressionDecision.corrects_id == decision.id))
+    assert h.get(f"/progression/decisions/{mine.id}/correct").status_code == 403  # HR's own correction
+    assert f"/progression/decisions/{mine.id}/correct" not in page(h.get(f"/people/{uid}/progression"))
     assert sign_in(world["far_hr"]).get(f"/progression/decisions/{decision.id}/correct").status_code == 404
 
 
@@ -261,7 +271,29 @@ def test_the_demo_round_and_oversight_have_a_story(app, session, client, login_a
     assert by_name["tom"].standards[0].status == "not_met"      # appraisal 13 months old
     assert by_name["leah"].standards[1].status == "not_met"     # training incomplete
     grace = svc.person_progression(session, users["grace"], today)
-    assert grace.standards[-1].status == "not_met"              # Callum has no appraisal, Tom's is old
+    assert grace.standards[-1].status == "not_met"              # Tom's is old; Callum is new, not yet due one
     decisions = session.scalars(select(ProgressionDecision)).all()
     assert sorted((d.outcome.value, d.superseded, d.corrects_id is not None) for d in decisions) == [
         ("confirmed", False, False), ("confirmed", False, True), ("deferred", True, False)]
+
+
+def test_hr_views_of_the_standing_and_correction_forms_are_audited(session, world, sign_in):
+    uid = world["due"].id
+    decision = ProgressionDecision(profile_id=world["due"].profile.id, band="5", from_step=1, to_step=2,
+                                   due_on=years_ago(2, -10).replace(year=TODAY.year), outcome=ProgressionOutcome.DEFERRED,
+                                   reason="Training", plan="Modules", review_on=TODAY + dt.timedelta(days=40),
+                                   decided_by_id=world["manager"].id)
+    session.add(decision)
+    session.commit()
+    c = sign_in(world["hr"])
+    assert c.get(f"/people/{uid}/progression/hr-standing").status_code == 200
+    assert c.get(f"/progression/decisions/{decision.id}/correct").status_code == 200
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "hr_viewed_progression")).all()
+    assert [(e.object_id, e.actor_id) for e in events] == [(str(uid), world["hr"].id)] * 2
+
+
+def test_patient_identifiers_are_refused_beside_the_field(world, sign_in):
+    c = sign_in(world["manager"])
+    r = c.submit(f"/people/{world['due'].id}/progression/appraisal",
+                 {"held_on": TODAY.isoformat(), "outcome": "meets", "summary": "Patient 943 476 5919 discussed"})
+    assert r.status_code == 400 and "This looks like an NHS number" in page(r) and "There is a problem" in page(r)

@@ -226,8 +226,25 @@ def test_a_decision_opens_30_days_before_the_step_date(session, trust):
                                  "1 December 2026")
     ready = trust.person(dt.date(2024, 12, 30))  # due 30 December 2026: exactly 30 days ahead
     trust.all_met(ready)
-    d = trust.decide(ready, outcome=CONFIRMED)
-    assert d.effective_on == dt.date(2026, 12, 30)
+    d = trust.decide(ready, outcome=DEFERRED, plan="Two modules", review_on=dt.date(2027, 1, 30))
+    assert (d.due_on, d.review_on) == (dt.date(2026, 12, 30), dt.date(2027, 1, 30))
+
+
+def test_a_step_is_confirmed_from_its_step_date_and_never_starts_after_today(session, trust):
+    early = trust.person(dt.date(2024, 12, 10))  # due 10 December 2026: 10 days ahead
+    trust.all_met(early)
+    with pytest.raises(DomainError) as err:
+        trust.decide(early, outcome=CONFIRMED)
+    assert (err.value.message, err.value.field) == (
+        "A step can be confirmed from its step date, 10 December 2026: until then it can only be deferred", "outcome")
+    assert early.profile.pay_step == 1
+    with pytest.raises(DomainError) as err:
+        trust.decide(early, outcome=CONFIRMED, effective_on=dt.date(2026, 12, 11), today=dt.date(2026, 12, 10))
+    assert (err.value.message, err.value.field) == (
+        "The new step cannot start after today: choose a day from the step date, 10 December 2026, to today",
+        "effective_on")
+    d = trust.decide(early, outcome=CONFIRMED, today=dt.date(2026, 12, 10))
+    assert (d.effective_on, early.profile.pay_step) == (dt.date(2026, 12, 10), 2)
 
 
 def test_nobody_at_the_top_of_their_band_has_a_decision(session, trust):
@@ -251,7 +268,8 @@ def test_confirming_with_an_unmet_standard_needs_the_override(session, trust):
     with pytest.raises(DomainError) as err:
         trust.decide(person, outcome=CONFIRMED)
     assert err.value.field == "override"
-    assert err.value.message.startswith("Not met: appraisal in the last 12 months.")
+    assert err.value.message.startswith("Not met: appraisal completed within the last 12 months, with an outcome in "
+                                        "line with organisational standards. Defer the step")
     assert person.profile.pay_step == 1
     d = trust.decide(person, outcome=CONFIRMED, override=True, reason="Appraisal booked; delayed by sickness.")
     assert (d.outcome, person.profile.pay_step) == (CONFIRMED, 2)
@@ -333,3 +351,143 @@ def test_a_correction_needs_its_reason_and_hr(session, trust):
     with pytest.raises(NotPermitted):
         svc.correct(session, first, outcome=DEFERRED, reason="x", plan="y", review_on=dt.date(2027, 1, 1),
                     correction_reason="z", actor=trust.manager, today=TODAY)
+
+
+# --- review fixes ------------------------------------------------------------------------------
+
+def test_a_deferral_whose_review_has_passed_shows_as_review_overdue(session, trust):
+    today = dt.date(2026, 6, 1)
+    person = trust.person(dt.date(2024, 3, 1), name="Hal Late")  # due 1 March 2026
+    session.add(ProgressionDecision(profile_id=person.profile.id, band="5", from_step=1, to_step=2,
+                                    due_on=dt.date(2026, 3, 1), outcome=DEFERRED, reason="Training",
+                                    plan="Finish it", review_on=dt.date(2026, 5, 1), decided_by_id=trust.manager.id))
+    session.flush()
+    scope = scope_of(session, trust.hr, today)
+    start, end = svc.default_window(today)
+    rows = svc.due_list(session, scope, today, start, end)
+    assert [(r.name, r.status, r.status_text) for r in rows] == [("Hal Late", "review_overdue",
+                                                                  "Deferral review overdue")]
+    assert names(svc.due_list(session, scope, today, None, None, overdue_only=True)) == [("Hal Late", "review_overdue")]
+
+
+def test_the_appraisal_is_judged_as_at_the_step_date_when_it_is_later(session, trust):
+    today = dt.date(2025, 6, 5)
+    person = trust.person(dt.date(2023, 7, 1))  # due 1 July 2025
+    trust.appraise(person, dt.date(2024, 6, 10))  # within 12 months of 5 June 2025, not of 1 July 2025
+    view = svc.person_progression(session, person, today)
+    assert (view.standards[0].status, view.standards[0].detail) == (
+        "not_met", "Last appraisal 10 June 2024, more than 12 months before the step date, 1 July 2025")
+    row = svc.due_list(session, scope_of(session, trust.hr, today), today, *svc.default_window(today))[0]
+    assert row.standards[0].status == "not_met"
+    after = svc.person_progression(session, person, dt.date(2025, 7, 1))
+    assert after.standards[0].status == "not_met"  # 12 months back from 1 July 2025 is 1 July 2024
+
+
+def test_a_decision_about_an_earlier_step_date_does_not_count_for_the_current_one(session, trust):
+    person = trust.person(dt.date(2024, 10, 1), name="Ivy Back")  # back on step 1 by HR: due 1 October 2026
+    session.add(ProgressionDecision(profile_id=person.profile.id, band="5", from_step=1, to_step=2,
+                                    due_on=dt.date(2022, 10, 1), outcome=CONFIRMED, reason="Met",
+                                    effective_on=dt.date(2022, 10, 1), decided_by_id=trust.manager.id))
+    session.flush()
+    rows = svc.due_list(session, scope_of(session, trust.hr, TODAY), TODAY, None, None, overdue_only=True)
+    assert names(rows) == [("Ivy Back", "overdue")]
+    assert svc.person_progression(session, person, TODAY).not_decidable is None
+
+
+def test_correcting_a_confirmations_start_date_writes_the_career_history(session, trust):
+    person = trust.person(dt.date(2024, 11, 1))  # due 1 November 2026
+    trust.all_met(person)
+    first = trust.decide(person, outcome=CONFIRMED)
+    assert first.effective_on == dt.date(2026, 11, 1)
+    svc.correct(session, first, outcome=CONFIRMED, reason="Met", effective_on=dt.date(2026, 11, 15),
+                correction_reason="Started the new post on the 15th", actor=trust.hr, today=TODAY)
+    changes = session.scalars(select(EmploymentChange).where(EmploymentChange.profile_id == person.profile.id)
+                              .order_by(EmploymentChange.id)).all()
+    assert [(c.effective_on, c.previous_step, c.pay_step, c.reason) for c in changes] == [
+        (dt.date(2026, 11, 1), 1, 2, "Pay step progression"),
+        (dt.date(2026, 11, 15), 1, 2, "Pay step progression corrected")]
+    assert person.profile.step_started_on == dt.date(2026, 11, 15)
+
+
+def test_correcting_a_deferral_to_a_confirmation_needs_the_override_for_an_unmet_standard(session, trust):
+    person = trust.person(dt.date(2024, 11, 1))
+    trust.appraise(person, dt.date(2025, 10, 1))  # more than 12 months ago
+    first = trust.decide(person, outcome=DEFERRED, plan="Plan", review_on=dt.date(2027, 1, 15))
+    with pytest.raises(DomainError) as err:
+        svc.correct(session, first, outcome=CONFIRMED, reason="Met", correction_reason="Wrong", actor=trust.hr,
+                    today=TODAY)
+    assert err.value.field == "override" and person.profile.pay_step == 1
+    new = svc.correct(session, first, outcome=CONFIRMED, reason="Appraisal delayed by sickness", override=True,
+                      correction_reason="Wrong", actor=trust.hr, today=TODAY)
+    assert (new.effective_on, person.profile.pay_step) == (dt.date(2026, 11, 1), 2)
+
+
+def test_a_correction_to_a_confirmation_also_waits_for_the_step_date(session, trust):
+    person = trust.person(dt.date(2024, 12, 10))  # due 10 December 2026
+    first = trust.decide(person, outcome=DEFERRED, plan="Plan", review_on=dt.date(2027, 1, 15))
+    with pytest.raises(DomainError) as err:
+        svc.correct(session, first, outcome=CONFIRMED, reason="Met", correction_reason="Wrong", actor=trust.hr,
+                    today=TODAY)
+    assert err.value.field == "outcome" and person.profile.pay_step == 1
+
+
+def test_only_the_latest_decision_can_be_corrected(session, trust):
+    person = trust.person(dt.date(2024, 11, 1))
+    deferral = trust.decide(person, outcome=DEFERRED, plan="Plan", review_on=dt.date(2026, 12, 1))
+    trust.decide(person, outcome=CONFIRMED, today=dt.date(2026, 12, 1))  # the review's outcome
+    with pytest.raises(DomainError) as err:
+        svc.correct(session, deferral, outcome=DEFERRED, reason="x", plan="y", review_on=dt.date(2027, 1, 1),
+                    correction_reason="z", actor=trust.hr, today=dt.date(2026, 12, 2))
+    assert "only the latest decision can be corrected" in err.value.message
+    assert not deferral.superseded
+
+
+def test_hr_do_not_correct_a_decision_they_made(session, trust):
+    person = trust.person(dt.date(2024, 11, 1))
+    first = trust.decide(person, outcome=DEFERRED, plan="Plan", review_on=dt.date(2027, 1, 15))
+    mine = svc.correct(session, first, outcome=DEFERRED, reason="x", plan="y", review_on=dt.date(2027, 2, 1),
+                       correction_reason="Review later", actor=trust.hr, today=TODAY)
+    with pytest.raises(NotPermitted):
+        svc.correct(session, mine, outcome=DEFERRED, reason="x", plan="y", review_on=dt.date(2027, 3, 1),
+                    correction_reason="Again", actor=trust.hr, today=TODAY)
+    other_hr = make_user(session, organisation=trust.hr.organisation, roles=(Role.HR,), profile=False)
+    assert svc.correct(session, mine, outcome=DEFERRED, reason="x", plan="y", review_on=dt.date(2027, 3, 1),
+                       correction_reason="Again", actor=other_hr, today=TODAY).corrects_id == mine.id
+
+
+@pytest.mark.parametrize(("field", "text", "what"), [
+    ("reason", "Patient 943 476 5919 complained", "NHS number"),
+    ("plan", "Shadow the clinic at LS1 4AP", "postcode"),
+    ("correction_reason", "Mixed up with a client born 12/03/1985", "date of birth"),
+])
+def test_free_text_refuses_patient_identifiers(session, trust, field, text, what):
+    person = trust.person(dt.date(2024, 11, 1))
+    values = {"reason": "Training", "plan": "Modules", "correction_reason": "Wrong record", field: text}
+    with pytest.raises(DomainError) as err:
+        if field == "correction_reason":
+            first = trust.decide(person, outcome=DEFERRED, plan="Plan", review_on=dt.date(2027, 1, 15))
+            svc.correct(session, first, outcome=DEFERRED, reason=values["reason"], plan=values["plan"],
+                        review_on=dt.date(2027, 2, 1), correction_reason=values["correction_reason"],
+                        actor=trust.hr, today=TODAY)
+        else:
+            trust.decide(person, outcome=DEFERRED, reason=values["reason"], plan=values["plan"],
+                         review_on=dt.date(2027, 1, 15))
+    assert err.value.field == field and what in err.value.message
+
+
+def test_an_appraisal_summary_refuses_patient_identifiers(session, trust):
+    person = trust.person(dt.date(2024, 11, 1))
+    with pytest.raises(DomainError) as err:
+        svc.record_appraisal(session, person, held_on=TODAY, outcome=AppraisalOutcome.MEETS,
+                             summary="Discussed DOB 1 March 1980 case", actor=trust.manager, today=TODAY)
+    assert err.value.field == "summary" and "date of birth" in err.value.message
+
+
+def test_the_standards_titles_come_from_the_pay_data(session, trust):
+    from app.services.pay_steps import pay_scale
+    from models.reference_data import catalogue_for
+    scale = pay_scale(catalogue_for(session), TODAY)
+    texts = {s.id: s.text for s in scale.standards}
+    view = svc.person_progression(session, trust.manager, TODAY)
+    assert [s.title for s in view.standards] == [texts[svc.STANDARD_IDS[s.key]] for s in view.standards]
+    assert view.standards[-1].title == "Line managers only: appraisals completed for all their staff as required"

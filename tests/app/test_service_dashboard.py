@@ -14,6 +14,7 @@ from competences.catalogue import built_in_texts
 from competences.credentials import CredentialStatus
 from models import (LeaveKind, LeaveOfAbsence, Post, Regulator, RelationshipKind, Role, SkillTarget,
                     WorkingPattern)
+from models.hr import ProgressionDecision, ProgressionOutcome
 from tests.factories import make_organisation, make_relationship, make_service, make_team, make_user
 from tests.models.test_snapshot import add_cpd, add_registration, add_supervision
 
@@ -147,11 +148,51 @@ def test_progressions_due_by_month_with_a_date_moved_back_for_leave(session, org
     # Band 5 entry step lasts 2 years: 15 Dec 2026; 10 Dec 2026 + 31 days of unpaid leave = 10 Jan 2027;
     # 1 Oct 2026 has passed. The window runs to 28 February 2027 (30 November + 3 months, clamped).
     assert section.chart.rows == (("November 2026", "0"), ("December 2026", "1"), ("January 2027", "1"),
-                                  ("February 2027", "0"), ("Overdue (date passed, step not moved)", "1"))
+                                  ("February 2027", "0"), ("Overdue (date passed, step not moved)", "1"),
+                                  ("Deferred, review to come", "0"), ("Deferred, review date passed", "0"))
     assert [(e.user_id, e.cells[2]) for e in section.lists["2026-12"].entries] == [(december.id, dt.date(2026, 12, 15))]
     jan = section.lists["2027-01"].entries[0]
     assert (jan.user_id, jan.cells[2], jan.cells[3]) == (deferred.id, dt.date(2027, 1, 10), "Moved back 31 days for leave")
     assert [e.user_id for e in section.lists["overdue"].entries] == [overdue.id]
+
+
+def defer(session, user, *, review_on, step=1, band="5", by=None):
+    decision = ProgressionDecision(profile_id=user.profile.id, band=band, from_step=step, to_step=step + 1,
+                                   due_on=dt.date(2026, 10, 1), outcome=ProgressionOutcome.DEFERRED,
+                                   reason="Appraisal not held", plan="Hold it", review_on=review_on,
+                                   decided_by_id=(by or user).id)
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def test_a_live_deferral_is_not_overdue_but_listed_with_its_review_date(session, org, team_a, hr):
+    # Three people whose step date (1 October 2026, band 5 entry step of 2 years) has passed. As in the
+    # progression round, only one with no decision about the step is overdue; a deferral waits for its review.
+    overdue = person(session, team_a, "Old Overdue", band="5", step_started_on=dt.date(2024, 10, 1))
+    waiting = person(session, team_a, "Def Waiting", band="5", step_started_on=dt.date(2024, 10, 1))
+    defer(session, waiting, review_on=dt.date(2027, 1, 15), by=hr)
+    late = person(session, team_a, "Rev Late", band="5", step_started_on=dt.date(2024, 10, 1))
+    defer(session, late, review_on=dt.date(2026, 11, 20), by=hr)
+    # Due in December but deferred already (a decision may come 30 days early): not "due", deferred.
+    early = person(session, team_a, "Early Deferred", band="5", step_started_on=dt.date(2024, 12, 15))
+    defer(session, early, review_on=dt.date(2027, 3, 1), by=hr)
+    # A deferral about an earlier step does not hold back the step they are on now.
+    moved = person(session, team_a, "Moved On", band="5", pay_step=2, step_started_on=dt.date(2023, 10, 1))
+    defer(session, moved, review_on=dt.date(2027, 1, 1), step=1, by=hr)
+
+    section = board(session, hr, only=["progression"]).section("progression")
+    rows = {row[0]: row[1] for row in section.chart.rows}
+
+    assert {e.user_id for e in section.lists["overdue"].entries} == {overdue.id, moved.id}
+    assert rows["Overdue (date passed, step not moved)"] == "2"
+    assert rows["December 2026"] == "0" and "2026-12" not in section.lists
+    assert rows["Deferred, review to come"] == "2"
+    assert [(e.user_id, e.cells[4]) for e in section.lists["deferred"].entries] == [
+        (waiting.id, "Deferred: review on 15 January 2027"), (early.id, "Deferred: review on 1 March 2027")]
+    assert rows["Deferred, review date passed"] == "1"
+    assert [(e.user_id, e.cells[4]) for e in section.lists["review-passed"].entries] == [
+        (late.id, "Deferred: review was due on 20 November 2026")]
 
 
 # --- credentials -------------------------------------------------------------------------------
@@ -173,6 +214,24 @@ def test_credentials_due_within_90_days_counts_day_90_but_not_day_91(session, te
     assert [e.cells[1:] for e in section.lists["lapsed-hcpc"].entries] == [("Lapsed", None)]
     assert [e.cells[1:] for e in section.lists["lapsed-nmc"].entries] == [("Expired", dt.date(2026, 11, 29))]
     assert section.chart.link(1, 1) is None and section.chart.link(1, 2) == "lapsed-nmc"
+
+
+def test_the_due_soon_days_come_from_the_credential_rules(session, org, team_a, hr):
+    admin = make_user(session, roles=(Role.ADMIN,), organisation=org, profile=False)
+    text = dict(built_in_texts())["credential_rules.toml"]
+    text = text.replace("version = 1", "version = 2", 1).replace("due_soon_days = 90", "due_soon_days = 60", 1)
+    upload_correction(session, text=text, note="We flag two months ahead", actor=admin)
+    for days in (60, 61):
+        user = person(session, team_a, f"Hcpc {days}")
+        add_registration(session, user, Regulator.HCPC, due=TODAY + dt.timedelta(days=days))
+
+    section = board(session, hr, only=["credentials"]).section("credentials")
+
+    assert section.chart.headings[1] == "Due within 60 days"
+    assert section.chart.rows == (("HCPC registration", "1", "0"),)
+    assert section.lists["due-hcpc"].title == "HCPC registration: due within 60 days"
+    assert [e.name for e in section.lists["due-hcpc"].entries] == ["Hcpc 60"]
+    assert "to 29 January 2027" in section.chart.caption  # 30 November + 60 days
 
 
 # --- supervision -------------------------------------------------------------------------------
@@ -231,6 +290,24 @@ def test_a_month_is_judged_by_the_rule_itself_with_its_window_narrowed(session, 
     assert sd.month_results(snap, rules, dt.date(2026, 12, 1), catalogue) == []  # not begun
 
 
+def test_the_current_month_shows_minutes_so_far_but_nobody_is_judged_below_minimum_for_it(session, team_a, hr):
+    # On 3 June, 30 of June's 90 minutes so far: not "below minimum" until June is over. May had 90: met.
+    early = dt.date(2026, 6, 3)
+    full = accredited(session, team_a, "Full Time")
+    add_supervision(session, full, dt.date(2026, 5, 12), 90)
+    add_supervision(session, full, dt.date(2026, 6, 2), 30)
+
+    section = sd.dashboard(session, scope_of(session, hr, early), early, only=["supervision"]).section("supervision")
+
+    assert section.chart.rows[-1] == ("June 2026 (so far)", "1", "Not judged until the month ends")
+    assert section.chart.link(12, 2) is None and "2026-06" not in section.lists
+    june = section.lists["expected-2026-06"]
+    assert june.title == "Supervision minimums in June 2026 (so far)"
+    assert [e.cells[1:] for e in june.entries] == [("30 min", "1 h 30 min", "1", "So far: judged when the month ends")]
+    assert section.chart.rows[-2] == ("May 2026", "1", "0")
+    assert "June 2026 (so far): Expected 1, Below minimum not judged yet." in section.chart.svg
+
+
 # --- CPD ---------------------------------------------------------------------------------------
 
 def reflective(session, user, on, minutes=60, **fields):
@@ -238,19 +315,21 @@ def reflective(session, user, on, minutes=60, **fields):
 
 
 def test_cpd_buckets_for_the_declaration_year(session, team_a, hr):
-    # Declaration year 1 June 2026 – 31 May 2027 (365 days); on 30 November 183 days have gone: 183/365 of each target.
+    # Declaration year 1 June 2026 – 31 May 2027 (365 days); on 30 November 182 whole days have gone by
+    # (30 + 31 + 31 + 30 + 31 + 29): 182/365 of each target, rounded down.
     met = accredited(session, team_a, "Met Mel")
     for i in range(4):
         reflective(session, met, dt.date(2026, 7, 1 + i))
     reflective(session, met, dt.date(2026, 8, 1), 360, cbt_skills=True)
     on_track = accredited(session, team_a, "Track Tia")
-    # 3 of 5 statements: 3 × 365 = 1095 ≥ 5 × 183 = 915; 195 of 360 min: 195 × 365 = 71,175 ≥ 360 × 183 = 65,880.
+    # Statements: 5 × 182 / 365 = 2.49, rounded down 2, and 3 ≥ 2. Minutes: 360 × 182 / 365 = 179.5, rounded down
+    # 179, and 195 ≥ 179.
     reflective(session, on_track, dt.date(2026, 7, 1), 195, cbt_skills=True)
     reflective(session, on_track, dt.date(2026, 8, 1))
     reflective(session, on_track, dt.date(2026, 9, 1))
     behind = accredited(session, team_a, "Behind Ben")
-    # 180 of 360 min: 180 × 365 = 65,700 < 65,880, though 3 statements are on track.
-    reflective(session, behind, dt.date(2026, 7, 1), 180, cbt_skills=True)
+    # 165 of 360 min (quarter hours only): 165 < 179, though 3 statements are on track.
+    reflective(session, behind, dt.date(2026, 7, 1), 165, cbt_skills=True)
     reflective(session, behind, dt.date(2026, 8, 1))
     reflective(session, behind, dt.date(2026, 9, 1))
     reflective(session, behind, dt.date(2026, 5, 31), 360, cbt_skills=True)  # the year before: does not count
@@ -267,13 +346,30 @@ def test_cpd_buckets_for_the_declaration_year(session, team_a, hr):
 
 
 @pytest.mark.parametrize(("have", "need", "expected"), [
-    (0, 5, "behind"), (3, 5, "on_track"), (5, 5, "on_track"), (1, 5, "behind"), (None, 5, "unknown")])
-def test_on_track_means_at_least_the_share_of_the_target_for_the_days_gone(have, need, expected):
-    # 10 of 20 days gone: half the target is on track.
+    (0, 5, "behind"), (2, 5, "on_track"), (3, 5, "on_track"), (5, 5, "on_track"), (1, 5, "behind"),
+    (None, 5, "unknown")])
+def test_on_track_means_at_least_the_share_of_the_target_for_the_days_gone_rounded_down(have, need, expected):
+    # On 11 January, 10 of 20 days have gone by: half of 5 is 2.5, rounded down 2.
     start, end = dt.date(2026, 1, 1), dt.date(2026, 1, 20)
     met = None if have is None else False
-    assert sd.cpd_status(met, have, need, start, end, dt.date(2026, 1, 10)) == expected
-    assert sd.cpd_status(True, 5, 5, start, end, dt.date(2026, 1, 10)) == "met"
+    assert sd.cpd_status(met, have, need, start, end, dt.date(2026, 1, 11)) == expected
+    assert sd.cpd_status(True, 5, 5, start, end, dt.date(2026, 1, 11)) == "met"
+
+
+def test_nobody_is_behind_on_the_first_day_of_the_declaration_year():
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    assert sd.cpd_status(False, 0, 5, start, end, start) == "on_track"  # nothing of the year has gone by
+    assert sd.cpd_status(False, 0, 365, start, end, dt.date(2026, 1, 2)) == "behind"  # 1 of 365 days: 1
+    assert sd.cpd_status(False, 0, 5, start, end, dt.date(2026, 1, 2)) == "on_track"  # 5/365, rounded down: 0
+
+
+def test_a_declaration_year_starting_today_with_nothing_recorded_is_on_track(session, team_a, hr):
+    fresh = accredited(session, team_a, "Fresh Year", anchor=dt.date(2020, 11, 30))  # the year starts today
+
+    section = board(session, hr, only=["cpd"]).section("cpd")
+
+    assert section.chart.rows == (("Met", "0"), ("On track", "1"), ("Behind", "0"), ("Cannot tell", "0"))
+    assert [e.user_id for e in section.lists["on_track"].entries] == [fresh.id]
 
 
 # --- skill mix ---------------------------------------------------------------------------------

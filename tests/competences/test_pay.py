@@ -20,6 +20,7 @@ from competences.pay import (
     next_step_date,
     pay_point,
     pay_year_for,
+    step_on,
     steps_in_band,
     years_to_next_step,
 )
@@ -219,6 +220,29 @@ def test_band_8a_entry_uses_the_step_rule_in_force_when_the_step_started():
     # Before April 2024: entry → top after 5 years; from April 2024: entry → intermediate after 2.
     assert next_step_date(SCALE, "8a", 1, dt.date(2023, 1, 1)) == dt.date(2028, 1, 1)
     assert next_step_date(SCALE, "8a", 1, dt.date(2024, 4, 1)) == dt.date(2026, 4, 1)
+
+
+def test_band_8a_top_since_2020_is_the_top_of_todays_three_points():
+    # Step 2 of 2 (top) since 1 May 2020; on 30 November 2026 band 8a has 3 points, so the top is step 3.
+    assert step_on(SCALE, "8a", 2, dt.date(2020, 5, 1), dt.date(2026, 11, 30)) == 3
+    # On 31 March 2024 the two-point structure still stood: step 2 is the top.
+    assert step_on(SCALE, "8a", 2, dt.date(2020, 5, 1), dt.date(2024, 3, 31)) == 2
+
+
+def test_band_8a_entry_before_april_2024_stays_entry_and_other_bands_keep_their_step():
+    assert step_on(SCALE, "8a", 1, dt.date(2020, 5, 1), dt.date(2026, 11, 30)) == 1
+    assert step_on(SCALE, "9", 2, dt.date(2023, 1, 1), dt.date(2024, 4, 1)) == 3
+    # Begun under today's structure: the number is already today's.
+    assert step_on(SCALE, "8a", 2, dt.date(2024, 4, 1), dt.date(2026, 11, 30)) == 2
+    assert step_on(SCALE, "6", 2, dt.date(2020, 5, 1), dt.date(2026, 11, 30)) == 2
+
+
+def test_the_8a_top_since_2020_is_paid_as_top_in_2025_26():
+    """2025/26 band 8a top = £62,682 (intermediate £58,487); full time, no HCAS."""
+    on = dt.date(2025, 11, 30)
+    step = step_on(SCALE, "8a", 2, dt.date(2020, 5, 1), on)
+    result = annual_pay(SCALE, HCAS, on=on, band="8a", step=step, wte=D(1))
+    assert (result.step, result.annual_basic, result.total) == (3, D("62682.00"), D("62682.00"))
 
 
 # ---- the calculator --------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def test_each_chart_comes_with_its_table_and_the_keys_of_the_people_behind_each_
     assert chart.link(1, 1) is None and chart.link(1, 6) is None
 
     due = dc.due_chart([("2026-12", "December 2026", 2), ("2027-01", "January 2027", 0)], 1)
-    assert due.rows[-1] == ("Overdue (date passed, step not moved)", "1")
+    assert due.rows[2] == ("Overdue (date passed, step not moved)", "1")
     assert (due.link(0, 1), due.link(1, 1), due.link(2, 1)) == ("2026-12", None, "overdue")
 
     sup = dc.supervision_chart([("2026-10", "Oct 2026", 5, 2)])
@@ -111,3 +111,26 @@ def test_credentials_and_skills_charts_carry_their_tables_and_links():
     skills = dc.skills_chart([("Service A", "EMDR", 2, 0, 1)])
     parse(skills.svg)
     assert skills.rows == (("Service A", "EMDR", "2", "0", "2", "1"),) and skills.link(0, 5) == "gap-0"
+
+
+def test_a_figure_not_judged_yet_draws_no_bar_and_says_so():
+    svg = dc.grouped_bar_chart(["May", "June (so far)"], [dc.Series("Expected", dc.GREY, (2, 2)),
+                                                          dc.Series("Below minimum", dc.RED, (1, None))],
+                               "Supervision", ident="s")
+    root = parse(svg)
+    assert [r.get("fill") for r in bars(root)] == [dc.GREY, dc.RED, dc.GREY]
+    assert "June (so far): Expected 2, Below minimum not judged yet." in root.find("svg:desc", NS).text
+
+
+def test_the_current_month_of_supervision_is_shown_but_not_judged():
+    sup = dc.supervision_chart([("2026-05", "May 2026", 3, 1), ("2026-06", "June 2026 (so far)", 3, None)])
+    parse(sup.svg)
+    assert sup.rows == (("May 2026", "3", "1"), ("June 2026 (so far)", "3", "Not judged until the month ends"))
+    assert (sup.link(1, 1), sup.link(1, 2)) == ("expected-2026-06", None)
+
+
+def test_deferred_steps_have_their_own_rows_apart_from_overdue_ones():
+    due = dc.due_chart([("2026-12", "December 2026", 2)], 1, deferred=3, review_passed=0)
+    assert due.rows == (("December 2026", "2"), ("Overdue (date passed, step not moved)", "1"),
+                        ("Deferred, review to come", "3"), ("Deferred, review date passed", "0"))
+    assert (due.link(2, 1), due.link(3, 1)) == ("deferred", None)

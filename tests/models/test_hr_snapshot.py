@@ -6,7 +6,8 @@ import pytest
 from competences import evidence as ev
 from models import RelationshipKind, Role
 from models.hr import Appraisal, AppraisalOutcome, HrStanding
-from models.hr_snapshot import hr_facts, hr_facts_for, hr_records_for
+from competences.catalogue import Catalogue, built_in_catalogue, built_in_texts, parse
+from models.hr_snapshot import appraisal_months, hr_facts, hr_facts_for, hr_records_for
 from models.snapshot import build_snapshot
 from tests.factories import make_relationship, make_team, make_user
 
@@ -107,6 +108,48 @@ def test_team_appraisals_need_every_current_report_appraised_in_12_months(sessio
     assert facts(session, manager).team_appraisals_done is True
 
 
+@pytest.mark.parametrize(("employed_from", "managed_from", "due"), [
+    (dt.date(2026, 1, 1), dt.date(2026, 1, 1), False),    # a new starter: 11 months in post
+    (dt.date(2024, 4, 1), dt.date(2025, 12, 1), False),   # long employed, line-managed by them for 11 months
+    (dt.date(2025, 11, 30), dt.date(2025, 11, 30), True),  # exactly 12 months: due
+])
+def test_a_report_not_yet_due_an_appraisal_does_not_count_against_the_manager(session, team, employed_from,
+                                                                               managed_from, due):
+    manager = make_user(session, team=team, roles=(Role.PRACTITIONER, Role.LINE_MANAGER))
+    new = make_user(session, team=team, band_started_on=employed_from, step_started_on=employed_from)
+    new.profile.working_patterns[0].starts_on = employed_from
+    make_relationship(session, senior=manager, junior=new, kind=RelationshipKind.LINE_MANAGEMENT,
+                      starts_on=managed_from)
+    record = hr_records_for(session, [manager.profile.id], TODAY)[manager.profile.id]
+    if due:
+        assert (record.facts.team_appraisals_done, record.reports, record.reports_not_due) == (False, 1, 0)
+    else:  # nobody due, so nothing is outstanding: met
+        assert (record.facts.team_appraisals_done, record.reports, record.reports_not_due) == (True, 0, 1)
+    old = make_user(session, team=team)  # employed since April 2024, managed since January 2025, never appraised
+    make_relationship(session, senior=manager, junior=old, kind=RelationshipKind.LINE_MANAGEMENT)
+    record = hr_records_for(session, [manager.profile.id], TODAY)[manager.profile.id]
+    assert record.facts.team_appraisals_done is False
+    assert (record.reports, record.reports_unappraised) == ((2, 2) if due else (1, 1))
+
+
+def test_the_appraisal_look_back_comes_from_the_next_pay_step_pathway(session, team):
+    built_in = built_in_catalogue()
+    assert appraisal_months(built_in, TODAY) == 12
+    others = [v for i in built_in.ids() if i != "next-pay-step" for v in built_in.versions(i)]
+    assert appraisal_months(Catalogue(others), TODAY) == 12  # no pathway: the fallback
+    name, text = next((n, t) for n, t in built_in_texts() if n == "pathway_next_pay_step.toml")
+    assert "\nmonths = 12\n" in text
+    nine = parse(text.replace("\nmonths = 12\n", "\nmonths = 9\n"), name)
+    assert appraisal_months(Catalogue([*others, nine]), TODAY) == 9
+    person = make_user(session, team=team)
+    appraise(session, person, dt.date(2026, 2, 27))  # 9 months back is 28 February (clamped): a day earlier
+    manager = make_user(session, team=team, roles=(Role.LINE_MANAGER,))
+    make_relationship(session, senior=manager, junior=person, kind=RelationshipKind.LINE_MANAGEMENT,
+                      starts_on=dt.date(2024, 6, 1))
+    assert hr_facts_for(session, [manager.profile.id], TODAY, months=12)[manager.profile.id].team_appraisals_done
+    assert not hr_facts_for(session, [manager.profile.id], TODAY, months=9)[manager.profile.id].team_appraisals_done
+
+
 def test_a_manager_with_nobody_to_appraise_is_not_recorded_rather_than_met(session, team):
     manager = make_user(session, team=team, roles=(Role.PRACTITIONER, Role.LINE_MANAGER))
     assert facts(session, manager).team_appraisals_done is None
@@ -123,9 +166,9 @@ def test_the_bulk_variant_takes_two_queries_whatever_the_number(session, team, c
     few, many = build(3), build(12)
     session.expire_all()
     with count_queries() as q_few:
-        got_few = hr_facts_for(session, few, TODAY)
+        got_few = hr_facts_for(session, few, TODAY, months=12)
     with count_queries() as q_many:
-        got_many = hr_facts_for(session, many, TODAY)
+        got_many = hr_facts_for(session, many, TODAY, months=12)
     assert len(got_few) == 3 and len(got_many) == 12
     assert {f.last_appraisal_on for f in got_many.values()} == {dt.date(2026, 5, 1)}
     assert q_few.count == q_many.count == 2
