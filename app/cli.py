@@ -360,8 +360,92 @@ def jobs_purge(days: int | None) -> None:
     click.echo(f"Deleted the files of {removed} job{'' if removed == 1 else 's'} finished more than {keep} days ago.")
 
 
+# --- documents -----------------------------------------------------------------------------------
+
+documents_cli = click.Group("documents", help="Portfolios and packs as PDFs, and checking them.")
+
+
+def _verdict_lines(verdict: Any) -> list[str]:
+    from app.services import verify
+
+    headline = {verify.AUTHENTIC: "This is the document Waymark issued, unaltered.",
+                verify.ISSUED: "Waymark issued a document with this id (only the id was checked).",
+                verify.ALTERED: "This file has been altered: it is not the file Waymark issued.",
+                verify.UNKNOWN: "Waymark did not issue this document."}[verdict.outcome]
+    lines = [headline]
+    doc = verdict.document
+    if doc is not None:
+        lines += [f"Document: {doc.title}", f"Document id: {doc.id}", f"Issued: {doc.issued_at:%-d %B %Y %H:%M UTC}",
+                  f"Digest: {doc.digest}"]
+        changes = verdict.changes
+        if verdict.superseded:
+            lines.append(f"Superseded: {len(changes.withdrawn)} sign-off(s) shown in it have been withdrawn since.")
+        if changes.changed or changes.deleted:
+            lines.append(f"Changed since: {len(changes.changed)} record(s) changed, {len(changes.deleted)} deleted.")
+        elif not verdict.superseded:
+            lines.append("Current: nothing it shows has changed since it was issued.")
+    return lines
+
+
+@documents_cli.command("verify")
+@click.argument("file_or_id")
+@with_appcontext
+def documents_verify(file_or_id: str) -> None:
+    """Check a PDF (a path) or a document id; exit status 1 when the file is altered or unknown."""
+    from pathlib import Path
+
+    from app.services import verify
+
+    path = Path(file_or_id)
+    session = _session()
+    try:
+        verdict = verify.verify_file(session, path.read_bytes()) if path.is_file() else verify.verify_id(session, file_or_id)
+        for line in _verdict_lines(verdict):
+            click.echo(line)
+    finally:
+        session.close()
+    if verdict.outcome in (verify.ALTERED, verify.UNKNOWN):
+        sys.exit(1)
+
+
+@documents_cli.command("issue")
+@click.argument("kind")
+@click.option("--person", "person_email", required=True, help="Whose document (their e-mail address).")
+@click.option("--as", "actor_email", required=True, help="Who produces it (their e-mail address); access rules apply.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="Where to write the PDF.")
+@with_appcontext
+def documents_issue(kind: str, person_email: str, actor_email: str, out: str) -> None:
+    """Produce one document now (KIND: e.g. progression_pack) and record it, as the web page would."""
+    import datetime as dt
+    from pathlib import Path
+
+    import app.services.document_kinds  # noqa: F401
+    from app.services import documents
+    from app.services.errors import DomainError
+
+    if kind not in documents.KINDS:
+        _fail(f"Unknown document {kind!r}; known: {', '.join(sorted(documents.KINDS))}")
+    session = _session()
+    try:
+        person = session.scalar(select(User).where(User.email == accounts.normalise_email(person_email)))
+        actor = session.scalar(select(User).where(User.email == accounts.normalise_email(actor_email)))
+        if person is None or actor is None:
+            _fail(f"No account with the e-mail address {person_email if person is None else actor_email}")
+        assert person is not None and actor is not None
+        try:
+            row, pdf = documents.issue(session, kind, person, actor, dt.date.today())
+        except DomainError as exc:
+            _fail(str(exc))
+        Path(out).write_bytes(pdf)
+        session.commit()
+        click.echo(f"Wrote {out}: {row.title}, document {row.id}, digest {row.digest}.")
+    finally:
+        session.close()
+
+
 def init_app(app: Flask) -> None:
-    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli, notify_cli, staff_cli, jobs_cli):
+    for command in (db_cli, users_cli, demo_cmd, audit_cli, credentials_cli, notify_cli, staff_cli, jobs_cli,
+                    documents_cli):
         app.cli.add_command(command)
 
 

@@ -23,6 +23,8 @@ PUBLIC_ENDPOINTS = frozenset({
     # Single-use links for outside supervisors and referees (app.outside): the token is the authority.
     "outside.link",
     "outside.done",
+    # Checking a document Waymark issued (app.verify): shows only what the document itself shows.
+    "verify.verify",
 })
 
 

@@ -87,6 +87,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("nmc_reflective_discussions", "nmc_reflective_discussions", ("owner_id",), "user", "NMC reflective discussions."),
     Section("feedback_given", "feedback_answers", ("respondent_id",), "user", "Feedback you gave your supervisors."),
     Section("notification_digests", "digests_sent", ("user_id",), "user", "Days a daily digest e-mail was sent to you."),
+    Section("documents_issued", "issued_documents", ("subject_id",), "user",
+            "Portfolios and packs issued about you: id, digest and the manifest of what each showed."),
 )
 
 #: Tables with a column naming a person that are deliberately not exported, and why.

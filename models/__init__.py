@@ -20,6 +20,7 @@ import models.outside_links  # noqa: F401
 import models.supervisor_work  # noqa: F401
 import models.credentials  # noqa: F401
 import models.jobs  # noqa: F401
+import models.documents  # noqa: F401
 from models.hr import (Appraisal, AppraisalOutcome, EmploymentChange, HrStanding, Post, ProgressionDecision,
                        ProgressionOutcome, SkillRecord, SkillTarget, StaffImport)
 from models.enums import LeaveKind, Regulator, RelationshipKind, Role, SupervisionKind

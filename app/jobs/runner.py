@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-import app.services.job_kinds  # noqa: F401  (registers the kinds)
+import app.services.document_kinds  # noqa: F401  (registers the document kinds)
+import app.services.job_kinds  # noqa: F401  (registers the job kinds)
 from app.database import session_factory
 from app.services import jobs
 

@@ -88,3 +88,58 @@ def _finish_personal(session: Session, job: Job, items: Sequence[JobItem], root:
 
 
 jobs.register(jobs.JobKind(PERSONAL_DATA, _run_personal_item, _finish_personal))
+
+
+# --- documents (one PDF each; several make a ZIP with an index) ---------------------------------------------
+
+DOCUMENTS = "documents"
+INDEX_HEADERS = ("Name", "Document", "Document id", "Digest", "File", "Status", "Reason")
+
+
+def _run_document_item(session: Session, job: Job, item: JobItem, root: Path) -> jobs.Output:
+    import datetime as dt
+
+    from app.services import documents
+    from models import User
+
+    params = jobs.params_of(job)
+    subject = session.get(User, int(item.key))
+    if subject is None:
+        raise LookupError("this person's account no longer exists")
+    row, pdf = documents.issue(session, str(params["kind"]), subject, job.requested_by, dt.date.today(),
+                               options=params.get("options") or {}, job_id=job.id)
+    return jobs.write_atomically(root, f"{_folder(job)}/{documents.file_name(row, subject)}", [pdf])
+
+
+def _finish_documents(session: Session, job: Job, items: Sequence[JobItem], root: Path) -> jobs.Output:
+    from sqlalchemy import select
+
+    from exports.tables import csv_text
+
+    from models.documents import IssuedDocument
+
+    done = [i for i in items if i.status is ItemStatus.DONE and i.output_file]
+    if len(items) == 1 and done:
+        only = done[0]
+        assert only.output_file is not None and only.sha256 is not None
+        path = root / only.output_file
+        return jobs.Output(path=only.output_file, sha256=only.sha256, size=path.stat().st_size, name=path.name)
+    issued = {d.subject_id: d for d in session.scalars(select(IssuedDocument).where(IssuedDocument.job_id == job.id))}
+
+    def write(out: BinaryIO) -> None:
+        rows = []
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for item in items:
+                doc = issued.get(int(item.key))
+                name = Path(item.output_file).name if item.output_file else ""
+                if item.status is ItemStatus.DONE and item.output_file:
+                    archive.write(root / item.output_file, name)
+                rows.append([item.label, doc.title if doc else "", doc.id if doc else "", doc.digest if doc else "",
+                             name, "Done" if item.status is ItemStatus.DONE else "Failed", item.error or ""])
+            # Names come from people: csv_text makes a would-be spreadsheet formula inert.
+            archive.writestr("index.csv", csv_text(INDEX_HEADERS, rows))
+
+    return jobs.write_file_atomically(root, f"{_folder(job)}/waymark-documents-{job.id}.zip", write)
+
+
+jobs.register(jobs.JobKind(DOCUMENTS, _run_document_item, _finish_documents))

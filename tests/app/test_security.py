@@ -155,7 +155,9 @@ def test_public_endpoints_are_exactly_the_expected_ones():
         "static", "assets.nhsuk_assets", "assets.nhsuk_dist", "auth.login", "auth.forgot_password",
         "auth.reset_password", "health.health",
         # Single-use token pages for outside supervisors and referees (app/outside).
-        "outside.link", "outside.done"}
+        "outside.link", "outside.done",
+        # Checking an issued document (app/verify).
+        "verify.verify"}
 
 
 def test_every_endpoint_is_public_or_declares_a_policy(app):

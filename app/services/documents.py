@@ -1,0 +1,101 @@
+"""Issuing documents: which kinds exist, who may produce which for whom, and the issue itself.
+
+Each kind gathers its content with the same services the pages use, recording every row and file
+it shows in a ManifestBuilder (exports.manifest); exports.documents renders it. Private kinds
+(portfolio, BABCP/KSA/NMC packs: they hold reflections and case summaries) are produced by the
+person, or their current supervisor or tutor; HR kinds (the progression pack) by the person or
+whoever covers them for HR (app.services.staff_scope), and hold only what HR may see.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.services import staff_scope
+from app.services.access import can_view_private_records
+from app.services.errors import NotPermitted
+from exports.documents import DocumentContent, render
+from exports.manifest import ManifestBuilder
+from models import User
+from models.audit import record
+from models.base import utcnow
+from models.documents import IssuedDocument, new_document_id
+
+PRIVATE = "private"
+HR = "hr"
+
+Gather = Callable[[Session, User, ManifestBuilder, Mapping[str, Any], dt.date], DocumentContent]
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    id: str
+    title: str
+    #: PRIVATE (the person, their current supervisor or tutor) or HR (also HR, service leads, line managers).
+    audience: str
+    gather: Gather
+    #: Offered for this person? (an NMC pack only to NMC registrants); the person may still be refused nothing.
+    applies: Callable[[Session, User, dt.date], bool] = lambda _s, _u, _d: True
+    description: str = ""
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.id] = kind
+    return kind
+
+
+def may_issue(session: Session, viewer: User, subject: User, kind: Kind, today: dt.date) -> bool:
+    if viewer.organisation_id != subject.organisation_id:
+        return False
+    if viewer.id == subject.id:
+        return True
+    if kind.audience == PRIVATE:
+        return can_view_private_records(session, viewer, subject, today)
+    return staff_scope.covers(session, viewer, subject, today)
+
+
+def kinds_for(session: Session, viewer: User, subject: User, today: dt.date) -> list[Kind]:
+    return [k for k in KINDS.values() if k.applies(session, subject, today) and may_issue(session, viewer, subject, k, today)]
+
+
+def slug(text: str) -> str:
+    """A safe ASCII file-name part: "Rachel Adeyemi" → "rachel-adeyemi"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
+
+
+def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
+          options: Mapping[str, Any] | None = None, job_id: int | None = None) -> tuple[IssuedDocument, bytes]:
+    """Gather, render and record one document; the caller commits (with the file written)."""
+    kind = KINDS.get(kind_id)
+    if kind is None:
+        raise NotPermitted(f"There is no document called {kind_id!r}")
+    if not may_issue(session, actor, subject, kind, today):
+        raise NotPermitted(f"You may not produce a {kind.title.lower()} for {subject.full_name}")
+    builder = ManifestBuilder(kind.id, subject.id)
+    content = kind.gather(session, subject, builder, options or {}, today)
+    document_id = new_document_id()
+    rendered = render(content, builder, document_id=document_id, issued_at=utcnow())
+    row = IssuedDocument(id=document_id, kind=kind.id, title=f"{kind.title} – {subject.full_name}"[:200],
+                         subject_id=subject.id, issued_by_id=actor.id, digest=rendered.digest,
+                         manifest=rendered.manifest, pdf_sha256=rendered.sha256, pdf_bytes=len(rendered.pdf),
+                         job_id=job_id)
+    session.add(row)
+    session.flush()
+    record(session, "document_issued", "issued_documents", document_id, actor_id=actor.id,
+           detail={"kind": kind.id, "subject": subject.id, "digest": rendered.digest, "sha256": rendered.sha256})
+    return row, rendered.pdf
+
+
+def file_name(row: IssuedDocument, subject: User) -> str:
+    return f"{slug(subject.full_name)}-{row.kind.replace('_', '-')}-{row.id}.pdf"
+
+
+__all__ = ["HR", "KINDS", "Kind", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "register", "slug"]
