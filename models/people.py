@@ -42,6 +42,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None]
     #: Send one e-mail a day listing what is waiting on them (app.services.notifications); off unless chosen.
     digest_opt_in: Mapped[bool] = mapped_column(default=False)
+    #: The day the person left: for LEAVER_EXPORT_DAYS afterwards the account can only export its data.
+    left_on: Mapped[dt.date | None]
 
     organisation: Mapped[Organisation] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
