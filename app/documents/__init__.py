@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("documents", __name__)
 
-from app.documents import views  # noqa: E402,F401
+from app.documents import options, views  # noqa: E402,F401

@@ -28,6 +28,8 @@ from models.documents import IssuedDocument, new_document_id
 
 PRIVATE = "private"
 HR = "hr"
+#: Only the person themself (the supervisor application shows supervision they gave, which only they see).
+OWN = "own"
 
 Gather = Callable[[Session, User, ManifestBuilder, Mapping[str, Any], dt.date], DocumentContent]
 
@@ -42,6 +44,8 @@ class Kind:
     #: Offered for this person? (an NMC pack only to NMC registrants); the person may still be refused nothing.
     applies: Callable[[Session, User, dt.date], bool] = lambda _s, _u, _d: True
     description: str = ""
+    #: The person may choose which evidence the document lists (options["evidence_ids"]); totals count it all.
+    showcase: bool = False
 
 
 KINDS: dict[str, Kind] = {}
@@ -57,6 +61,8 @@ def may_issue(session: Session, viewer: User, subject: User, kind: Kind, today: 
         return False
     if viewer.id == subject.id:
         return True
+    if kind.audience == OWN:
+        return False
     if kind.audience == PRIVATE:
         return can_view_private_records(session, viewer, subject, today)
     return staff_scope.covers(session, viewer, subject, today)
@@ -98,4 +104,4 @@ def file_name(row: IssuedDocument, subject: User) -> str:
     return f"{slug(subject.full_name)}-{row.kind.replace('_', '-')}-{row.id}.pdf"
 
 
-__all__ = ["HR", "KINDS", "Kind", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "register", "slug"]
+__all__ = ["HR", "KINDS", "Kind", "OWN", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "register", "slug"]
