@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     from app.jobs import bp as jobs_bp
     from app.verify import bp as verify_bp
     from app.documents import bp as documents_bp
+    from app.leavers import bp as leavers_bp
     from app.extensions import csrf, login_manager
 
     database.init_app(app)
@@ -48,6 +49,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     errors.init_app(app)
     cli.init_app(app)
     for bp in (assets.bp, health.bp, auth.bp, home.bp, people.bp, admin_bp, portfolio_bp, outside_bp, staff_bp,
-               jobs_bp, verify_bp, documents_bp):
+               jobs_bp, verify_bp, documents_bp, leavers_bp):
         app.register_blueprint(bp)
     return app

@@ -65,6 +65,8 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "JOBS_DIR": env.get("JOBS_DIR") or str(instance / "jobs"),
         #: Days a finished job's files are kept before `waymark jobs purge` deletes them.
         "EXPORT_RETENTION_DAYS": _int(env, "EXPORT_RETENTION_DAYS", 30),
+        #: Days after their leaving date a leaver may still sign in, only to download their personal data (app.security).
+        "LEAVER_EXPORT_DAYS": _int(env, "LEAVER_EXPORT_DAYS", 90),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 587),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

@@ -1,13 +1,14 @@
 """Login-required-by-default, declared public routes, route policies and security headers."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask_login import current_user, logout_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,6 +70,48 @@ def _require_login() -> Any:
     return None
 
 
+#: What a leaver may still reach in their export period: the personal data export, their own jobs (each view
+#: checks the job is theirs), changing their password and signing out. Everything else redirects to the export.
+LEAVER_ENDPOINTS = frozenset({"jobs.personal_data", "jobs.index", "jobs.show", "jobs.progress_json",
+                              "jobs.download", "jobs.resume", "auth.change_password", "auth.logout"})
+#: Pages on which the leaver's banner (until when) is shown.
+LEAVER_BANNER_ENDPOINTS = frozenset({"jobs.personal_data", "jobs.index", "jobs.show"})
+
+
+def _leaver_gate() -> Any:
+    """Export-only access for leavers (app.services.leavers): runs after _require_login.
+
+    A sign-in attempt for a leaver past the period closes the account first, so it fails as a wrong
+    password does; a leaver still signed in when the period ends is signed out.
+    """
+    from app.database import db
+    from app.services import leavers
+
+    days = int(current_app.config["LEAVER_EXPORT_DAYS"])
+    today = dt.date.today()
+    if request.endpoint == "auth.login" and request.method == "POST":
+        if leavers.close_if_over(db(), str(request.form.get("email", "")), today, days):
+            db().commit()
+        return None
+    if not current_user.is_authenticated or current_user.left_on is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    standing = leavers.standing(current_user, today, days)
+    if standing.access is leavers.Access.FULL:
+        return None
+    if standing.access is leavers.Access.CLOSED:
+        leavers.close(db(), current_user._get_current_object())
+        db().commit()
+        logout_user()
+        return redirect(url_for("auth.login"))
+    if request.endpoint in LEAVER_ENDPOINTS:
+        if request.method == "GET" and request.endpoint in LEAVER_BANNER_ENDPOINTS:
+            assert standing.export_until is not None
+            flash(f"You have left, so your account is now only for downloading your personal data. You can sign "
+                  f"in to do so until {standing.export_until:%-d %B %Y}.")
+        return None
+    return redirect(url_for("jobs.personal_data"))
+
+
 def _set_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -94,4 +137,5 @@ def _headers(response: Any) -> Any:
 def init_app(app: Flask) -> None:
     app.before_request(_set_nonce)
     app.before_request(_require_login)
+    app.before_request(_leaver_gate)
     app.after_request(_headers)

@@ -169,6 +169,7 @@ def readme_text() -> str:
              "records/<section>.json: {section, description, table, schema_version, records: [ {column: value} ]}.",
              "Dates are ISO 8601; amounts are decimal strings; ids are the database's own, so rows in one section",
              "can be matched to another (e.g. claim_history.claim_id = claims.id).",
+             "portfolio/*.pdf: your full portfolio as a PDF; its document id can be checked on the verify page.",
              "evidence/<sha256>-<file name>: your evidence files as uploaded; manifest.json lists every file",
              "in this archive with its SHA-256.", "", "Sections:"]
     lines += [f"- {s.name}: {s.description}" for s in SECTIONS]

@@ -20,8 +20,9 @@ from app.admin.account_forms import (AccountForm, AccountSearchForm, ActiveForm,
 from app.pagination import page_number, paginate
 from app.database import db
 from app.forms import attach_error
+from app.leavers import LeavingDateForm
 from app.security import ensure, requires
-from app.services import accounts, staff
+from app.services import accounts, leavers, staff
 from app.services.access import can_manage_accounts
 from app.services.errors import DomainError
 from app.templating import format_date
@@ -120,14 +121,19 @@ def account_new() -> tuple[str, int] | Response:
 # --- one account -------------------------------------------------------------------------------
 
 def _account_page(session: Session, user: User, role_form: AddRoleForm | None = None, *,
-                  problem: str | None = None, status: int = 200) -> tuple[str, int]:
+                  problem: str | None = None, status: int = 200,
+                  leaving_form: LeavingDateForm | None = None) -> tuple[str, int]:
     """The account page; a failed action shows it again with its problem and status 400."""
     if role_form is None:
         role_form = AddRoleForm(formdata=None)
+    if leaving_form is None:
+        leaving_form = LeavingDateForm(formdata=None, data={"left_on": user.left_on})
     role_form.service.choices = service_choices(_services(session))
     profile = user.profile
     return render_template("admin/account.html", person=user, profile=profile, role_form=role_form,
                            form=role_form, problem=problem, is_self=user.id == current_user.id,
+                           leaving_form=leaving_form,
+                           leaver=leavers.standing(user, dt.date.today(), current_app.config["LEAVER_EXPORT_DAYS"]),
                            current_wte=max(profile.working_patterns, key=lambda p: p.starts_on, default=None)
                            if profile else None), status
 
@@ -218,6 +224,29 @@ def account_active(user_id: int) -> tuple[str, int] | Response:
           if active else f"{user.full_name}'s account has been deactivated. They have been signed out and "
                          "cannot sign in; everything they recorded is kept.")
     return redirect(url_for("admin.account", user_id=user.id))
+
+
+@bp.route("/accounts/<int:user_id>/leaving-date", methods=["POST"])
+@requires(can_manage_accounts)
+def account_leaving_date(user_id: int) -> tuple[str, int] | Response:
+    """Record the day the person left: from the day after, their account is for their personal data export only."""
+    session = db()
+    user = _load_account(session, user_id)
+    form = LeavingDateForm()
+    if form.validate_on_submit():
+        try:
+            leavers.record_leaving_date(session, user, form.left_on.data, actor=_actor(), today=dt.date.today())
+        except DomainError as err:
+            session.rollback()
+            attach_error(form, err)
+        else:
+            session.commit()
+            days = current_app.config["LEAVER_EXPORT_DAYS"]
+            flash(f"{user.full_name} left on {format_date(user.left_on)}. From the day after, they can sign in only "
+                  f"to download their personal data, for {days} days." if user.left_on
+                  else f"{user.full_name}'s leaving date has been removed.")
+            return redirect(url_for("admin.account", user_id=user.id))
+    return _account_page(session, user, status=400, leaving_form=form)
 
 
 # --- the staff profile -------------------------------------------------------------------------

@@ -78,12 +78,17 @@ def slug(text: str) -> str:
 
 
 def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
-          options: Mapping[str, Any] | None = None, job_id: int | None = None) -> tuple[IssuedDocument, bytes]:
-    """Gather, render and record one document; the caller commits (with the file written)."""
+          options: Mapping[str, Any] | None = None, job_id: int | None = None,
+          on_behalf: bool = False) -> tuple[IssuedDocument, bytes]:
+    """Gather, render and record one document; the caller commits (with the file written).
+
+    `on_behalf` is for the personal data export only: its portfolio is the person's own, produced for them by
+    whoever was allowed to ask for their export (themself, or HR for a leaver).
+    """
     kind = KINDS.get(kind_id)
     if kind is None:
         raise NotPermitted(f"There is no document called {kind_id!r}")
-    if not may_issue(session, actor, subject, kind, today):
+    if not on_behalf and not may_issue(session, actor, subject, kind, today):
         raise NotPermitted(f"You may not produce a {kind.title.lower()} for {subject.full_name}")
     builder = ManifestBuilder(kind.id, subject.id)
     content = kind.gather(session, subject, builder, options or {}, today)

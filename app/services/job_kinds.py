@@ -17,10 +17,12 @@ from models.jobs import ItemStatus, Job, JobItem
 
 PERSONAL_DATA = "personal_data"
 EVIDENCE_ITEM = "evidence"
+PORTFOLIO_ITEM = "portfolio_pdf"
 
 
 def personal_data_items() -> list[tuple[str, str]]:
-    return [(s.name, f"Records: {s.name.replace('_', ' ')}") for s in personal_data.SECTIONS] + \
+    return [(PORTFOLIO_ITEM, "Full portfolio (PDF)")] + \
+        [(s.name, f"Records: {s.name.replace('_', ' ')}") for s in personal_data.SECTIONS] + \
         [(EVIDENCE_ITEM, "Evidence files")]
 
 
@@ -55,9 +57,26 @@ def _run_personal_item(session: Session, job: Job, item: JobItem, root: Path) ->
     if item.key == EVIDENCE_ITEM:
         _check_evidence(session, job)
         return None
+    if item.key == PORTFOLIO_ITEM:
+        return _portfolio_pdf(session, job, root)
     section = next(s for s in personal_data.SECTIONS if s.name == item.key)
     body = personal_data.section_json(session, section, _person(job))
     return jobs.write_atomically(root, f"{_folder(job)}/records/{section.name}.json", [body])
+
+
+def _portfolio_pdf(session: Session, job: Job, root: Path) -> jobs.Output:
+    """The person's full portfolio, issued like any other (verifiable); the export itself was authorised when asked."""
+    import datetime as dt
+
+    from app.services import documents
+    from models import User
+
+    subject = session.get(User, _person(job))
+    if subject is None:
+        raise LookupError("this person's account no longer exists")
+    row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id,
+                               on_behalf=True)
+    return jobs.write_atomically(root, f"{_folder(job)}/portfolio/{documents.file_name(row, subject)}", [pdf])
 
 
 def _finish_personal(session: Session, job: Job, items: Sequence[JobItem], root: Path) -> jobs.Output:
@@ -73,7 +92,11 @@ def _finish_personal(session: Session, job: Job, items: Sequence[JobItem], root:
             archive.writestr("README.txt", readme)
             manifest["README.txt"] = hashlib.sha256(readme).hexdigest()
             for item in items:
-                if item.output_file and item.sha256:
+                if item.key == PORTFOLIO_ITEM and item.output_file and item.sha256:
+                    arcname = f"portfolio/{Path(item.output_file).name}"
+                    archive.write(root / item.output_file, arcname)
+                    manifest[arcname] = item.sha256
+                elif item.output_file and item.sha256:
                     arcname = f"records/{item.key}.json"
                     archive.write(root / item.output_file, arcname)
                     manifest[arcname] = item.sha256

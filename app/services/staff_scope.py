@@ -26,6 +26,8 @@ class Scope:
     service_ids: frozenset[int] = frozenset()
     #: People line-managed by the viewer today.
     report_ids: frozenset[int] = frozenset()
+    #: The day the scope is for: people who had left before it are not in it (their account is export-only).
+    on: dt.date | None = None
 
     @property
     def empty(self) -> bool:
@@ -62,7 +64,7 @@ def scope_of(session: Session, user: User, today: dt.date) -> Scope:
             StaffRelationship.senior_id == user.id, StaffRelationship.kind == RelationshipKind.LINE_MANAGEMENT,
             StaffRelationship.starts_on <= today,
             or_(StaffRelationship.ends_on.is_(None), StaffRelationship.ends_on >= today))))
-    return Scope(user.organisation_id, whole, frozenset(services), frozenset(reports))
+    return Scope(user.organisation_id, whole, frozenset(services), frozenset(reports), today)
 
 
 def people_in(scope: Scope) -> Select[Any]:
@@ -73,6 +75,8 @@ def people_in(scope: Scope) -> Select[Any]:
     q = (select(User).join(StaffProfile, StaffProfile.user_id == User.id)
          .outerjoin(Team, StaffProfile.team_id == Team.id)
          .where(User.active.is_(True), User.organisation_id == scope.organisation_id))
+    if scope.on is not None:
+        q = q.where(or_(User.left_on.is_(None), User.left_on >= scope.on))
     if scope.whole_organisation:
         return q
     conditions = []

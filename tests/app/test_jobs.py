@@ -78,6 +78,10 @@ def test_a_person_exports_everything_held_about_them_on_the_in_process_worker(ap
     archive = _zip(client, job_id)
     names = set(archive.namelist())
     assert {"README.txt", "manifest.json", "records/cpd.json", "records/account.json"} <= names
+    portfolio = [n for n in names if n.startswith("portfolio/") and n.endswith(".pdf")]
+    assert len(portfolio) == 1
+    from app.services import verify
+    assert verify.verify_file(session, archive.read(portfolio[0])).outcome == verify.AUTHENTIC
     cpd = json.loads(archive.read("records/cpd.json"))
     assert [r["title"] for r in cpd["records"]] == ["Trauma-focused CBT workshop"]
     assert cpd["records"][0]["reflection_learned"] == "Pacing imaginal reliving"

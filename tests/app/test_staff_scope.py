@@ -65,3 +65,12 @@ def test_hr_records_are_never_their_own_to_change(session):
     assert staff_scope.covers(session, hr, hr, TODAY)
     assert not staff_scope.can_record_hr_standing(session, hr, hr)
     assert not staff_scope.can_correct_progression(session, hr, hr)
+
+
+def test_people_who_have_left_are_not_in_anyones_lists(session):
+    org, *_, ann, sam, _ = _world(session)
+    hr = make_user(session, organisation=org, roles=(Role.HR,), profile=False)
+    sam.left_on = TODAY - dt.timedelta(days=1)  # export-only from today
+    ann.left_on = TODAY  # leaves today: still here
+    session.flush()
+    assert _names(session, staff_scope.scope_of(session, hr, TODAY)) == ["Ann North"]

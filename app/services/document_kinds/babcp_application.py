@@ -458,6 +458,7 @@ def gather_supervisor(session: Session, subject: User, builder: ManifestBuilder,
 
 
 register(Kind(PRACTITIONER_KIND, "BABCP practitioner accreditation application", PRIVATE, gather_practitioner,
+              showcase=True,
               applies=practitioner_applies,
               description="The application against BABCP's Minimum Training Standards: training hours by kind, "
                           "supervised practice, the 8 training cases with supervision per case, closely supervised "
