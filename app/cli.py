@@ -383,7 +383,7 @@ def _verdict_lines(verdict: Any) -> list[str]:
         if changes.changed or changes.deleted:
             lines.append(f"Changed since: {len(changes.changed)} record(s) changed, {len(changes.deleted)} deleted.")
         elif not verdict.superseded:
-            lines.append("Current: nothing it shows has changed since it was issued.")
+            lines.append("Current: none of the records it shows has changed since it was issued.")
     return lines
 
 

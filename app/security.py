@@ -103,6 +103,7 @@ def _leaver_gate() -> Any:
         db().commit()
         logout_user()
         return redirect(url_for("auth.login"))
+    # Each job view also re-checks that a leaver's job is their own personal data export (app.services.job_access).
     if request.endpoint in LEAVER_ENDPOINTS:
         if request.method == "GET" and request.endpoint in LEAVER_BANNER_ENDPOINTS:
             assert standing.export_until is not None

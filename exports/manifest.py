@@ -23,11 +23,14 @@ from models.audit import canonical_json, digest
 
 MANIFEST_VERSION = 1
 SECRET_COLUMNS = frozenset({"password_hash", "session_token", "token_hash"})
+#: Columns that change without the record changing for a reader (signing in, a preference): never digested.
+VOLATILE_COLUMNS = frozenset({"last_login_at", "password_changed_at", "digest_opt_in"})
 
 
 def row_state(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in SECRET_COLUMNS}
+    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs
+            if a.key not in SECRET_COLUMNS and a.key not in VOLATILE_COLUMNS}
 
 
 def row_digest(obj: Any) -> str:

@@ -91,6 +91,11 @@ SECTIONS: tuple[Section, ...] = (
             "Portfolios and packs issued about you: id, digest and the manifest of what each showed."),
 )
 
+#: What HR may hold about a leaver when they export on the person's behalf: HR records only. Never reflections,
+#: case details, supervision notes, claims, evidence or feedback (app.services.access).
+HR_SECTIONS = frozenset({"account", "roles", "profile", "working_patterns", "leave", "credentials", "appraisals",
+                         "hr_standing", "employment_changes", "progression_decisions", "relationships"})
+
 #: Tables with a column naming a person that are deliberately not exported, and why.
 NOT_EXPORTED: dict[str, str] = {
     "audit_events": "the audit trail records acts, not content; it is kept whole for everyone's protection",
@@ -164,7 +169,11 @@ def evidence_files(session: Session, person_id: int) -> list[tuple[str, str]]:
         select(items.c.file_sha256, items.c.file_name).where(items.c.owner_id == person_id).order_by(items.c.id))]
 
 
-def readme_text() -> str:
+def sections(hr_only: bool = False) -> tuple[Section, ...]:
+    return tuple(s for s in SECTIONS if not hr_only or s.name in HR_SECTIONS)
+
+
+def readme_text(hr_only: bool = False) -> str:
     lines = ["Waymark personal data export", "", f"Schema version {SCHEMA_VERSION}.",
              "records/<section>.json: {section, description, table, schema_version, records: [ {column: value} ]}.",
              "Dates are ISO 8601; amounts are decimal strings; ids are the database's own, so rows in one section",
@@ -172,7 +181,11 @@ def readme_text() -> str:
              "portfolio/*.pdf: your full portfolio as a PDF; its document id can be checked on the verify page.",
              "evidence/<sha256>-<file name>: your evidence files as uploaded; manifest.json lists every file",
              "in this archive with its SHA-256.", "", "Sections:"]
-    lines += [f"- {s.name}: {s.description}" for s in SECTIONS]
+    if hr_only:
+        lines += ["", "This copy was made by HR after the person left, so it holds HR records only: no reflections,",
+                  "case details, supervision notes, claims, evidence files or portfolio. The person's own export",
+                  "holds everything."]
+    lines += [f"- {s.name}: {s.description}" for s in sections(hr_only)]
     lines += ["", "Not included:"] + [f"- {t}: {why}" for t, why in sorted(NOT_EXPORTED.items())]
     return "\n".join(lines) + "\n"
 
@@ -185,5 +198,5 @@ def person_columns() -> Iterator[tuple[str, str]]:
                 yield table.name, fk.parent.name
 
 
-__all__ = ["NOT_EXPORTED", "SCHEMA_VERSION", "SECTIONS", "Section", "evidence_files", "person_columns",
-           "readme_text", "section_json", "section_rows"]
+__all__ = ["HR_SECTIONS", "NOT_EXPORTED", "SCHEMA_VERSION", "SECTIONS", "Section", "evidence_files", "person_columns",
+           "readme_text", "section_json", "section_rows", "sections"]

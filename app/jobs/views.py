@@ -5,6 +5,7 @@ A job is seen only by the person who asked for it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import current_app, flash, jsonify, redirect, render_template, send_file, url_for
@@ -18,7 +19,7 @@ from app.database import db
 from app.jobs import bp
 from app.jobs.runner import enqueue
 from app.security import ensure, requires, signed_in
-from app.services import job_kinds, jobs
+from app.services import job_access, job_kinds, jobs
 from app.services.errors import DomainError
 from models import User
 from models.audit import record
@@ -31,8 +32,10 @@ class ConfirmForm(FlaskForm):
 
 
 def _own_job(job_id: int) -> Job:
+    """The requester's job, if they may still have what it makes (access is checked again, not just at the start)."""
     job = db().get(Job, job_id)
-    ensure(job is not None and job.requested_by_id == current_user.id, hide=True)
+    ensure(job is not None and job.requested_by_id == current_user.id
+           and job_access.still_allowed(db(), current_user, job, dt.date.today()), hide=True)
     assert job is not None
     return job
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import staff_scope
@@ -59,6 +60,8 @@ def register(kind: Kind) -> Kind:
 def may_issue(session: Session, viewer: User, subject: User, kind: Kind, today: dt.date) -> bool:
     if viewer.organisation_id != subject.organisation_id:
         return False
+    if viewer.left_on is not None and viewer.left_on < today and viewer.id != subject.id:
+        return False  # a leaver's account only exports their own data (app.services.leavers)
     if viewer.id == subject.id:
         return True
     if kind.audience == OWN:
@@ -66,6 +69,20 @@ def may_issue(session: Session, viewer: User, subject: User, kind: Kind, today: 
     if kind.audience == PRIVATE:
         return can_view_private_records(session, viewer, subject, today)
     return staff_scope.covers(session, viewer, subject, today)
+
+
+def may_issue_all(session: Session, viewer: User, subject_ids: Collection[int], kind: Kind, today: dt.date) -> bool:
+    """may_issue for everyone a job covers; an HR kind is checked against the viewer's scope in one query."""
+    subjects = list(session.scalars(select(User).where(User.id.in_(list(subject_ids)))))
+    if len(subjects) != len(set(subject_ids)):
+        return False
+    if kind.audience == HR and len(subjects) > 1:
+        if viewer.left_on is not None and viewer.left_on < today:
+            return False
+        scope = staff_scope.scope_of(session, viewer, today)
+        covered = set(session.scalars(staff_scope.people_in(scope).with_only_columns(User.id)))
+        return all(s.id in covered or s.id == viewer.id for s in subjects)
+    return all(may_issue(session, viewer, s, kind, today) for s in subjects)
 
 
 def kinds_for(session: Session, viewer: User, subject: User, today: dt.date) -> list[Kind]:
@@ -78,17 +95,12 @@ def slug(text: str) -> str:
 
 
 def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
-          options: Mapping[str, Any] | None = None, job_id: int | None = None,
-          on_behalf: bool = False) -> tuple[IssuedDocument, bytes]:
-    """Gather, render and record one document; the caller commits (with the file written).
-
-    `on_behalf` is for the personal data export only: its portfolio is the person's own, produced for them by
-    whoever was allowed to ask for their export (themself, or HR for a leaver).
-    """
+          options: Mapping[str, Any] | None = None, job_id: int | None = None) -> tuple[IssuedDocument, bytes]:
+    """Gather, render and record one document; the caller commits (with the file written)."""
     kind = KINDS.get(kind_id)
     if kind is None:
         raise NotPermitted(f"There is no document called {kind_id!r}")
-    if not on_behalf and not may_issue(session, actor, subject, kind, today):
+    if not may_issue(session, actor, subject, kind, today):
         raise NotPermitted(f"You may not produce a {kind.title.lower()} for {subject.full_name}")
     builder = ManifestBuilder(kind.id, subject.id)
     content = kind.gather(session, subject, builder, options or {}, today)
@@ -109,4 +121,4 @@ def file_name(row: IssuedDocument, subject: User) -> str:
     return f"{slug(subject.full_name)}-{row.kind.replace('_', '-')}-{row.id}.pdf"
 
 
-__all__ = ["HR", "KINDS", "Kind", "OWN", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "register", "slug"]
+__all__ = ["HR", "KINDS", "Kind", "OWN", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "may_issue_all", "register", "slug"]

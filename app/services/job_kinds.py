@@ -20,10 +20,16 @@ EVIDENCE_ITEM = "evidence"
 PORTFOLIO_ITEM = "portfolio_pdf"
 
 
-def personal_data_items() -> list[tuple[str, str]]:
-    return [(PORTFOLIO_ITEM, "Full portfolio (PDF)")] + \
-        [(s.name, f"Records: {s.name.replace('_', ' ')}") for s in personal_data.SECTIONS] + \
-        [(EVIDENCE_ITEM, "Evidence files")]
+def personal_data_items(hr_only: bool = False) -> list[tuple[str, str]]:
+    """Everything for the person themself; HR records only when HR export for a leaver (params hr_only)."""
+    records = [(s.name, f"Records: {s.name.replace('_', ' ')}") for s in personal_data.sections(hr_only)]
+    if hr_only:
+        return records
+    return [(PORTFOLIO_ITEM, "Full portfolio (PDF)")] + records + [(EVIDENCE_ITEM, "Evidence files")]
+
+
+def _hr_only(job: Job) -> bool:
+    return bool(jobs.params_of(job).get("hr_only"))
 
 
 def _folder(job: Job) -> str:
@@ -59,7 +65,7 @@ def _run_personal_item(session: Session, job: Job, item: JobItem, root: Path) ->
         return None
     if item.key == PORTFOLIO_ITEM:
         return _portfolio_pdf(session, job, root)
-    section = next(s for s in personal_data.SECTIONS if s.name == item.key)
+    section = next(s for s in personal_data.sections(_hr_only(job)) if s.name == item.key)
     body = personal_data.section_json(session, section, _person(job))
     return jobs.write_atomically(root, f"{_folder(job)}/records/{section.name}.json", [body])
 
@@ -74,8 +80,7 @@ def _portfolio_pdf(session: Session, job: Job, root: Path) -> jobs.Output:
     subject = session.get(User, _person(job))
     if subject is None:
         raise LookupError("this person's account no longer exists")
-    row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id,
-                               on_behalf=True)
+    row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id)
     return jobs.write_atomically(root, f"{_folder(job)}/portfolio/{documents.file_name(row, subject)}", [pdf])
 
 
@@ -88,7 +93,7 @@ def _finish_personal(session: Session, job: Job, items: Sequence[JobItem], root:
 
     def write(out: BinaryIO) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            readme = personal_data.readme_text().encode("utf-8")
+            readme = personal_data.readme_text(_hr_only(job)).encode("utf-8")
             archive.writestr("README.txt", readme)
             manifest["README.txt"] = hashlib.sha256(readme).hexdigest()
             for item in items:
@@ -100,7 +105,7 @@ def _finish_personal(session: Session, job: Job, items: Sequence[JobItem], root:
                     arcname = f"records/{item.key}.json"
                     archive.write(root / item.output_file, arcname)
                     manifest[arcname] = item.sha256
-            for sha, name in personal_data.evidence_files(session, _person(job)):
+            for sha, name in ([] if _hr_only(job) else personal_data.evidence_files(session, _person(job))):
                 arcname = f"evidence/{sha[:16]}-{safe_file_name(name)}"
                 if arcname not in manifest:
                     archive.write(path_for(store, sha), arcname)

@@ -105,8 +105,8 @@ def start_export_for(session: Session, viewer: User, person: User, *, evidence_d
     if not can_export_for(session, viewer, person, today):
         raise NotPermitted(f"You may not export {person.full_name}'s personal data")
     job = jobs.create(session, kind=job_kinds.PERSONAL_DATA, title=f"Personal data export for {person.full_name}",
-                      actor=viewer, items=job_kinds.personal_data_items(),
-                      params={"person_id": person.id, "evidence_dir": str(evidence_dir)})
+                      actor=viewer, items=job_kinds.personal_data_items(hr_only=True),
+                      params={"person_id": person.id, "evidence_dir": str(evidence_dir), "hr_only": True})
     record(session, "leaver_data_exported", "users", person.id, actor_id=viewer.id,
            detail={"job": job.id, "left_on": person.left_on.isoformat() if person.left_on else None})
     return job

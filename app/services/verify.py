@@ -28,6 +28,8 @@ ALTERED = "altered"
 ISSUED = "issued"
 UNKNOWN = "unknown"
 ID_PATTERN = re.compile(rf"WM-[{ID_ALPHABET}]{{4}}-[{ID_ALPHABET}]{{4}}-[{ID_ALPHABET}]{{4}}")
+#: A genuine file names its own id a few times; more candidates than this are not looked up (the page is public).
+MAX_CANDIDATES = 3
 log = logging.getLogger(__name__)
 
 
@@ -69,8 +71,11 @@ def _ids_in(data: bytes) -> list[str]:
             found += ID_PATTERN.findall(raw.decode("latin-1") if isinstance(raw, bytes) else str(raw))
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.info("verify: the uploaded file could not be read as a PDF (%s)", exc)
-    found += ID_PATTERN.findall(data.decode("latin-1"))
-    return list(dict.fromkeys(found))
+    for match in ID_PATTERN.finditer(data.decode("latin-1")):
+        if len(dict.fromkeys(found)) >= MAX_CANDIDATES:
+            break
+        found.append(match.group())
+    return list(dict.fromkeys(found))[:MAX_CANDIDATES]
 
 
 def verify_file(session: Session, data: bytes) -> Verdict:
@@ -78,10 +83,13 @@ def verify_file(session: Session, data: bytes) -> Verdict:
     document = session.scalar(select(IssuedDocument).where(IssuedDocument.pdf_sha256 == sha))
     if document is not None:
         return Verdict(AUTHENTIC, document, changes_since(session, document.manifest), sha)
-    for document_id in _ids_in(data):
-        document = session.get(IssuedDocument, document_id)
-        if document is not None:
-            return Verdict(ALTERED, document, changes_since(session, document.manifest), sha)
+    candidates = _ids_in(data)
+    if candidates:
+        issued = {d.id: d for d in session.scalars(select(IssuedDocument).where(IssuedDocument.id.in_(candidates)))}
+        for document_id in candidates:
+            if document_id in issued:
+                document = issued[document_id]
+                return Verdict(ALTERED, document, changes_since(session, document.manifest), sha)
     return Verdict(UNKNOWN, sha256=sha)
 
 

@@ -176,3 +176,60 @@ def test_the_verify_command_checks_a_file_and_an_id(app, client, session, world,
     result = cli.invoke(args=["documents", "verify", doc.id])
     assert result.exit_code == 0 and doc.id in result.output
     assert cli.invoke(args=["documents", "verify", "WM-AAAA-AAAA-AAAA"]).exit_code == 1
+
+
+def test_a_former_supervisor_can_no_longer_download_the_private_portfolio_they_made(app, client, session, world,
+                                                                                    login_as):
+    from models import StaffRelationship
+
+    login_as(world["supervisor"])
+    job_id = _job_id(_ask(client, world["amira"], kind="portfolio"))
+    _finish(app)
+    assert _download(client, job_id)
+    rel = session.scalar(select(StaffRelationship).where(StaffRelationship.junior_id == world["amira"].id))
+    rel.ends_on = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}/download", f"/jobs/{job_id}/progress.json"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_someone_who_has_left_cannot_produce_documents_about_others(session, world):
+    from app.services import documents
+
+    world["hr"].left_on = dt.date.today() - dt.timedelta(days=2)
+    session.flush()
+    kind = documents.KINDS["progression_pack"]
+    assert not documents.may_issue(session, world["hr"], world["amira"], kind, dt.date.today())
+    assert not documents.may_issue_all(session, world["hr"], [world["amira"].id, world["priya"].id], kind,
+                                       dt.date.today())
+
+
+def test_a_file_stuffed_with_document_ids_looks_up_only_a_few(session, world, count_queries):
+    junk = b"%PDF-1.7\n" + b" ".join(f"WM-AAAA-BBBB-{i:04d}".replace("0", "2").replace("1", "3").encode()
+                                      for i in range(5000))
+    with count_queries() as queries:
+        assert verify.verify_file(session, junk).outcome == verify.UNKNOWN
+    assert queries.count <= 2
+
+
+def test_signing_in_does_not_make_a_document_look_changed(app, client, session, world, login_as):
+    login_as(world["hr"])
+    _job_id(_ask(client, world["amira"]))
+    _finish(app)
+    doc = session.scalar(select(IssuedDocument))
+    other = app.test_client()
+    # Signing in sets last_login_at on the account row the pack shows.
+    assert other.submit("/login", {"email": world["amira"].email, "password": "correct horse battery"}).status_code == 302
+    session.expire_all()
+    assert verify.verify_id(session, doc.id).changes.unchanged
+
+
+def test_a_leaver_cannot_reopen_or_resume_the_bulk_job_they_started(app, client, session, world, login_as):
+    login_as(world["hr"])
+    job_id = _job_id(client.submit("/documents/bulk", {"kind": "progression_pack", "team": str(world["team"].id)}))
+    _finish(app)
+    world["hr"].left_on = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    assert client.get(f"/jobs/{job_id}/download").status_code == 404
+    assert client.get(f"/jobs/{job_id}").status_code == 404
+    assert client.submit(f"/jobs/{job_id}/resume", {}, form_url="/account/password").status_code == 404

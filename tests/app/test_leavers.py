@@ -152,7 +152,13 @@ def test_hr_covering_a_leaver_produce_their_export_as_their_own_audited_job(app,
     job = session.get(Job, job_id)
     assert job.requested_by_id == world["hr"].id
     archive = download(client, job_id)
-    assert "Owen's workshop" in archive.read("records/cpd.json").decode("utf-8")
+    # HR's copy holds HR records only: never the CPD reflections, cases, claims, evidence or the private portfolio.
+    names = set(archive.namelist())
+    assert "records/profile.json" in names and "records/appraisals.json" in names
+    assert not any(n.startswith(("records/cpd", "records/cases", "records/claims", "records/supervision",
+                                 "evidence/", "portfolio/")) for n in names)
+    assert all("Owen's workshop" not in archive.read(n).decode("utf-8", "replace") for n in names)
+    assert "HR records only" in archive.read("README.txt").decode("utf-8")
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "leaver_data_exported"))
     assert event is not None and event.actor_id == world["hr"].id
 

@@ -37,11 +37,14 @@ def gather(session: Session, subject: User, builder: ManifestBuilder, options: M
     if profile is not None:
         builder.record(profile)
         if profile.team is not None:
+            builder.records([profile.team, profile.team.service])
             cover.append(("Team", f"{profile.team.name}, {profile.team.service.name}"))
         if profile.employee_number:
             cover.append(("Employee number", profile.employee_number))
         builder.records(data.appraisals)
         builder.records(data.decisions)
+        # The names printed beside them.
+        builder.records({a.appraiser for a in data.appraisals} | {d.decided_by for d in data.decisions})
         if data.standing is not None:
             builder.record(data.standing)
         sections.append(Section("pay-step", "Next pay step", "pdf/sections/progression_step.html",
