@@ -80,14 +80,15 @@ def render_html(content: DocumentContent, *, document_id: str, digest: str, issu
 
 
 def render(content: DocumentContent, manifest: ManifestBuilder, *, document_id: str, issued_at: dt.datetime,
-           fetcher: SafeFetcher | None = None) -> Rendered:
+           fetcher: SafeFetcher | None = None, extra: Sequence[EmbeddedFile] = ()) -> Rendered:
     data = manifest.manifest()
     text = manifest_text(data)
     digest = manifest_digest(data)
     html = render_html(content, document_id=document_id, digest=digest, issued_at=issued_at)
     pdf = render_pdf(html, identifier=document_id, fetcher=fetcher,
                      attachments=[EmbeddedFile(MANIFEST_NAME, text.encode("utf-8"),
-                                               f"Manifest of document {document_id}: the records and files it shows")])
+                                               f"Manifest of document {document_id}: the records and files it shows"),
+                                  *extra])
     return Rendered(document_id, digest, text, pdf)
 
 

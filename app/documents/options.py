@@ -5,13 +5,14 @@ subject's own live evidence can be chosen; the job then runs exactly as a plain 
 """
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import RadioField, SelectChoice, SelectMultipleField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField
 from wtforms.validators import InputRequired
 
+from app.config import evidence_dir
 from app.database import db
 from app.documents import bp
 from app.documents.views import _job_kind, _person, today
@@ -25,6 +26,7 @@ from models import User
 class DocumentOptionsForm(FlaskForm):
     evidence = SelectMultipleField("Evidence to list", coerce=int, choices=[],
                                    invalid_choice_message="Choose only evidence from this person's own library")
+    attach = BooleanField("Attach the chosen evidence files inside the PDF")
     period = RadioField("Period", choices=[SelectChoice(k, v) for k, v in PERIODS.items()], default="all",
                         validators=[InputRequired(message="Choose the period the document covers")])
 
@@ -52,9 +54,12 @@ def document_options(user_id: int, kind_id: str) -> tuple[str, int] | Response:
     if not form.is_submitted():
         form.evidence.data = [e.id for e in items]
     if form.validate_on_submit():
-        options = {"evidence_ids": sorted(set(form.evidence.data or [])), "period": form.period.data}
+        options = {"evidence_ids": sorted(set(form.evidence.data or [])), "period": form.period.data,
+                   "attach_evidence": bool(form.attach.data)}
         job = jobs.create(db(), kind=_job_kind(), title=f"{kind.title} for {person.full_name}", actor=current_user,
-                          items=[(str(person.id), person.full_name)], params={"kind": kind.id, "options": options})
+                          items=[(str(person.id), person.full_name)],
+                          params={"kind": kind.id, "options": options,
+                                  "evidence_dir": str(evidence_dir(current_app.config))})
         db().commit()
         enqueue(job.id)
         return redirect(url_for("jobs.show", job_id=job.id))

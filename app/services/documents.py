@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services import staff_scope
+from app.services import evidence_store, staff_scope
 from app.services.access import can_view_private_records
 from app.services.errors import NotPermitted
 from exports.documents import DocumentContent, render
+from exports.pdf import EmbeddedFile
 from exports.manifest import ManifestBuilder
 from models import User
 from models.audit import record
@@ -94,9 +97,45 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
 
 
+#: Evidence files attached inside a PDF: each at most this size, all together at most ATTACH_TOTAL.
+ATTACH_EACH = 10 * 1024 * 1024
+ATTACH_TOTAL = 50 * 1024 * 1024
+
+
+def evidence_attachments(manifest: Mapping[str, Any], store_dir: Path) -> list[EmbeddedFile]:
+    """The evidence files a document lists, to travel inside it (PDF/A-3b), each re-checked first.
+
+    A file is attached only if it is still in the store, still has its SHA-256, is still one of the accepted
+    types by its content, and is within the size limits; anything else is listed (with its hash) but not
+    attached, so a document never carries a file Waymark would not accept today.
+    """
+    files: list[EmbeddedFile] = []
+    total = 0
+    for entry in manifest.get("evidence", []):
+        sha, name = str(entry["sha256"]), str(entry["name"])
+        try:
+            path = evidence_store.path_for(store_dir, sha)
+        except ValueError:
+            continue
+        if not path.is_file() or path.stat().st_size > ATTACH_EACH or total + path.stat().st_size > ATTACH_TOTAL:
+            continue
+        kind, _described = evidence_store.sniff(path)
+        data = path.read_bytes()
+        if kind is None or hashlib.sha256(data).hexdigest() != sha:
+            continue
+        total += len(data)
+        files.append(EmbeddedFile(f"{sha[:12]}-{evidence_store.ascii_file_name(name)}", data,
+                                  f"Evidence: {name} (SHA-256 {sha})"))
+    return files
+
+
 def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
-          options: Mapping[str, Any] | None = None, job_id: int | None = None) -> tuple[IssuedDocument, bytes]:
-    """Gather, render and record one document; the caller commits (with the file written)."""
+          options: Mapping[str, Any] | None = None, job_id: int | None = None,
+          evidence_dir: Path | None = None) -> tuple[IssuedDocument, bytes]:
+    """Gather, render and record one document; the caller commits (with the file written).
+
+    With options["attach_evidence"] and the evidence store's folder, the evidence files it lists travel inside it.
+    """
     kind = KINDS.get(kind_id)
     if kind is None:
         raise NotPermitted(f"There is no document called {kind_id!r}")
@@ -105,7 +144,9 @@ def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.
     builder = ManifestBuilder(kind.id, subject.id)
     content = kind.gather(session, subject, builder, options or {}, today)
     document_id = new_document_id()
-    rendered = render(content, builder, document_id=document_id, issued_at=utcnow())
+    extra = (evidence_attachments(builder.manifest(), evidence_dir)
+             if (options or {}).get("attach_evidence") and evidence_dir is not None else [])
+    rendered = render(content, builder, document_id=document_id, issued_at=utcnow(), extra=extra)
     row = IssuedDocument(id=document_id, kind=kind.id, title=f"{kind.title} – {subject.full_name}"[:200],
                          subject_id=subject.id, issued_by_id=actor.id, digest=rendered.digest,
                          manifest=rendered.manifest, pdf_sha256=rendered.sha256, pdf_bytes=len(rendered.pdf),

@@ -24,7 +24,8 @@ def still_allowed(session: Session, viewer: User, job: Job, today: dt.date) -> b
         return kind is not None and documents.may_issue_all(session, viewer, [int(i.key) for i in job.items], kind,
                                                             today)
     if job.kind == PERSONAL_DATA and params.get("person_id") != viewer.id:
-        person = session.get(User, params.get("person_id"))
+        person_id = params.get("person_id")
+        person = session.get(User, person_id) if isinstance(person_id, int) else None
         return person is not None and leavers.can_export_for(session, viewer, person, today)
     return True
 

@@ -135,7 +135,8 @@ def _run_document_item(session: Session, job: Job, item: JobItem, root: Path) ->
     if subject is None:
         raise LookupError("this person's account no longer exists")
     row, pdf = documents.issue(session, str(params["kind"]), subject, job.requested_by, dt.date.today(),
-                               options=params.get("options") or {}, job_id=job.id)
+                               options=params.get("options") or {}, job_id=job.id,
+                               evidence_dir=Path(params["evidence_dir"]) if params.get("evidence_dir") else None)
     return jobs.write_atomically(root, f"{_folder(job)}/{documents.file_name(row, subject)}", [pdf])
 
 

@@ -155,7 +155,8 @@ def test_the_person_chooses_their_evidence_and_the_job_makes_that_portfolio(app,
     url = f"/people/{sophie.id}/documents/portfolio/options"
     assert f'href="{url}"' in listing and "Choose evidence" in listing
     page = client.get(url).get_data(as_text=True)
-    assert page.count('type="checkbox"') == 2 and page.count("checked") >= 3  # both items and "All records"
+    # Both items, plus the box to attach the chosen files; both items start ticked, and "All records".
+    assert page.count('type="checkbox"') == 3 and page.count("checked") >= 3
     response = client.submit(url, {"evidence": [str(world["reflection"].id)], "period": "12m"})
     assert response.status_code == 302
     job = session.scalar(select(Job))
@@ -206,3 +207,34 @@ def test_a_realistic_year_renders_in_under_20_seconds_with_the_pages_figures(ses
         assert f"{period.label} {totals.activities} {_minutes(totals.minutes)}" in flat
     totals = log.monthly_totals(session, sophie.id, log.last_complete_month_end(TODAY))
     assert f"Total {_minutes(sum(t.total for t in totals))}" in flat
+
+
+def test_chosen_evidence_can_travel_inside_the_pdf_after_a_fresh_check(app, session, tmp_path):
+    import io as _io
+
+    from pypdf import PdfReader as _Reader
+
+    from app.services import documents as _documents
+    from app.services import evidence as _evidence
+    from tests.evidence_files import PDF as _PDF
+    from tests.factories import make_user as _make_user
+
+    person = _make_user(session, full_name="Attach Person")
+    store = tmp_path / "store"
+    item = _evidence.store_upload(session, person, _io.BytesIO(_PDF), "certificate.pdf", store_dir=store,
+                                  max_bytes=10_000_000, details=_evidence.EvidenceDetails(
+                                      title="Certificate", kind="certificate", dated_on=dt.date(2026, 1, 5)),
+                                  today=dt.date(2026, 1, 5))
+    session.commit()
+    _row, pdf = _documents.issue(session, "portfolio", person, person, dt.date(2026, 11, 30),
+                                 options={"attach_evidence": True}, evidence_dir=store)
+    attached = _Reader(_io.BytesIO(pdf)).attachments
+    name = f"{item.file_sha256[:12]}-certificate.pdf"
+    assert attached[name] == [_PDF] and "waymark-manifest.json" in attached
+    # A file altered in the store since it was uploaded is listed but never attached.
+    path = store / item.file_sha256[:2] / item.file_sha256
+    path.chmod(0o644)
+    path.write_bytes(_PDF + b"% tampered")
+    _row, pdf = _documents.issue(session, "portfolio", person, person, dt.date(2026, 11, 30),
+                                 options={"attach_evidence": True}, evidence_dir=store)
+    assert name not in _Reader(_io.BytesIO(pdf)).attachments
