@@ -24,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app, security
+from app.jobs import runner
 from app.services.demo import DEMO_PASSWORD
 from tests.app import authz_world
 from tests.app.authz_world import ACTORS
@@ -310,6 +311,17 @@ BUGS: dict[tuple[str, str, str], str] = {}
 
 # --- the world ----------------------------------------------------------------------------------------
 
+class _QueueOnly(runner.ThreadWorker):
+    """A worker that records what it is given and runs nothing."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self.submitted: list[int] = []
+
+    def submit(self, job_id: int) -> None:
+        self.submitted.append(job_id)
+
+
 @pytest.fixture(scope="module")
 def world_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Any]]:
     tmp = tmp_path_factory.mktemp("authz")
@@ -321,6 +333,9 @@ def world_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) 
         url = f"sqlite:///{tmp / 'waymark.db'}"
     application = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": url,
                               "UPLOAD_DIR": str(tmp / "uploads")}, instance_path=tmp / "instance")
+    # Only who may start a job matters here: jobs are queued and never run, so no worker outlives the module
+    # holding a database connection (on PostgreSQL the next test's TRUNCATE would deadlock against it).
+    application.extensions["waymark.jobs"] = _QueueOnly(application)
     session = application.extensions["waymark.sessions"]()
     world = authz_world.build(session, tmp / "uploads", Path(application.config["JOBS_DIR"]), dt.date.today())
     # A reference data file of the built-in catalogue (competences.catalogue.built_in_catalogue().ids()).
