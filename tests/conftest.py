@@ -224,3 +224,17 @@ def _fresh_reference_data_cache() -> Iterator[None]:
     forget_cached_catalogues()
     yield
     forget_cached_catalogues()
+
+
+@pytest.fixture
+def sign_in(app: Flask, client: Client, session: Any) -> Callable[[Any], Any]:
+    """A fresh signed-in client per user, so one test can act as several people (login_as signs in only once)."""
+    from tests.factories import PASSWORD
+
+    def sign_in(user: Any) -> Any:
+        session.commit()
+        signed = app.test_client()
+        assert signed.submit("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+        return signed
+
+    return sign_in

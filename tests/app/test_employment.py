@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.services import employment as employment_service
 from models import AuditEvent, EmploymentChange, Post, RelationshipKind, Role, StaffProfile, WorkingPattern
 from models.reference_data import catalogue_for
-from tests.factories import PASSWORD, make_organisation, make_relationship, make_service, make_team, make_user
+from tests.factories import make_organisation, make_relationship, make_service, make_team, make_user
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -21,17 +21,6 @@ TODAY = dt.date(2025, 6, 15)
 @pytest.fixture(autouse=True)
 def pinned_day(monkeypatch):
     monkeypatch.setattr("app.staff.employment.today", lambda: TODAY)
-
-
-@pytest.fixture
-def sign_in(app, client, session):
-    def sign_in(user):
-        session.commit()
-        c = app.test_client()
-        assert c.submit("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
-        return c
-
-    return sign_in
 
 
 def make_post(session, *, org, team, number, band, zone="none", title="Post"):

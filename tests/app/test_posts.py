@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import Post, Role, WorkingPattern
-from tests.factories import PASSWORD, make_organisation, make_service, make_team, make_user
+from tests.factories import make_organisation, make_service, make_team, make_user
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -17,17 +17,6 @@ TODAY = dt.date(2025, 6, 15)
 @pytest.fixture(autouse=True)
 def pinned_day(monkeypatch):
     monkeypatch.setattr("app.staff.posts.today", lambda: TODAY)
-
-
-@pytest.fixture
-def sign_in(app, client, session):
-    def sign_in(user):
-        session.commit()
-        c = app.test_client()
-        assert c.submit("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
-        return c
-
-    return sign_in
 
 
 def make_post(session, *, org, team, number, band="5", wte="1.00", zone="none", title="Psychological wellbeing "
