@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test assets lint clean
+.PHONY: run test test-browser install install-test install-browser install-bench assets lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,serve,queue,postgres]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-browser: setup.cfg pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,serve,queue,postgres,browser]'
+	touch $@
+
+$(VENV)/.installed-bench: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[serve,queue,postgres,bench]'
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -30,6 +38,10 @@ install: $(VENV)/.installed assets
 
 install-test: $(VENV)/.installed-test assets
 
+install-browser: $(VENV)/.installed-browser assets
+
+install-bench: $(VENV)/.installed-bench assets
+
 run: install
 	$(BIN)/waymark db upgrade
 	$(BIN)/waymark demo --if-empty
@@ -39,6 +51,10 @@ test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser journeys and accessibility checks: Playwright driving Debian's Chromium (never a downloaded browser).
+test-browser: install-browser
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache
