@@ -50,6 +50,7 @@ run: install
 test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/bandit -c pyproject.toml -r app models competences exports -q
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser journeys and accessibility checks: Playwright driving Debian's Chromium (never a downloaded browser).

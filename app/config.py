@@ -10,7 +10,7 @@ from models.db import DatabaseURLError, check_database_url
 
 #: Values a real deployment must never run with.
 INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret", "development-only-secret-key"})
-DEV_SECRET_KEY = "development-only-secret-key"
+DEV_SECRET_KEY = "development-only-secret-key"  # nosec B105  # development only; production refuses it (_validate)
 
 
 class ConfigError(RuntimeError):
@@ -75,6 +75,15 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "MAIL_FROM": env.get("MAIL_FROM") or "waymark@localhost",
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        #: Failed sign-ins from one network address, whatever e-mail was typed, within LOGIN_LOCKOUT_MINUTES
+        #: before that address is locked out too (app.services.accounts.authenticate).
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        #: How many reverse proxies in front of the app set X-Forwarded-For/-Proto (app.security). With 0 the
+        #: client address is the TCP peer: behind a proxy that is the proxy, so every sign-in would share one
+        #: per-address throttle. Set it to the number of proxies you run, never more (the header can be forged).
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
+        #: Strict-Transport-Security on every response: on in production (which must be served over HTTPS).
+        "HSTS": _bool(env.get("HSTS"), production),
         "LOGIN_LOCKOUT_MINUTES": _int(env, "LOGIN_LOCKOUT_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int(env, "PASSWORD_RESET_HOURS", 24),
         "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 12, minimum=8),

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,12 +114,16 @@ def _leaver_gate() -> Any:
     return redirect(url_for("jobs.personal_data"))
 
 
+#: One year: browsers then refuse plain HTTP to this host even on a first visit of the day.
+HSTS_SECONDS = 365 * 24 * 3600
+
+
 def _set_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
 
 def _headers(response: Any) -> Any:
-    nonce = g.get("csp_nonce", "")
+    nonce = g.get("csp_nonce") or secrets.token_urlsafe(16)  # never an empty 'nonce-'; nothing used it yet
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
@@ -130,13 +135,21 @@ def _headers(response: Any) -> Any:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}; includeSubDomains")
     if request.endpoint not in {"static", "assets.nhsuk_assets", "assets.nhsuk_dist"}:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_set_nonce)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        # Behind a reverse proxy request.remote_addr is the proxy; trust exactly the proxies we run to name the
+        # client, so per-address sign-in throttling counts each client, and a forged header cannot pick the key.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    # First of all hooks: CSRFProtect's check runs before ours, and its error page needs a nonce for its script.
+    app.before_request_funcs.setdefault(None, []).insert(0, _set_nonce)
     app.before_request(_require_login)
     app.before_request(_leaver_gate)
     app.after_request(_headers)

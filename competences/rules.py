@@ -1062,7 +1062,7 @@ class RatingsRule(BaseRule):
         kind = RECORDS["ratings"]
         ratings = [r for r in self.in_window(kind, snapshot, window, self.where) if r.scale_id == self.scale]
         unit = f"passed ratings with different {self.distinct.replace('_', ' ')}" if self.distinct else "passed ratings"
-        if self.pass_by == "flag":
+        if self.pass_by == "flag":  # nosec B105  # how a rating passes, not a password
             passed = [r for r in ratings if r.passed]
             notes.append("A rating passes when the assessor marked it passed.")
         else:
@@ -1094,7 +1094,7 @@ def parse_ratings(r: Reader) -> Rule:
     _record_kind(r, ("ratings",), default="ratings")
     distinct = _field(r, "distinct", ev.Rating, r.table["distinct"]) if r.has("distinct") else None
     pass_by = r.str("pass_by", required=False, choices=("total", "flag")) or "total"
-    if pass_by == "flag" and r.has("pass_setting"):
+    if pass_by == "flag" and r.has("pass_setting"):  # nosec B105  # how a rating passes, not a password
         raise r.fail("a pass mark setting does nothing when pass_by = \"flag\"", "pass_setting")
     return _as_rule(RatingsRule(**common, scale=r.str("scale"), min_passed=r.int("min_passed", minimum=1),
                                 min_passed_setting=r.str("min_passed_setting", required=False),

@@ -99,7 +99,7 @@ HR_SECTIONS = frozenset({"account", "roles", "profile", "working_patterns", "lea
 #: Tables with a column naming a person that are deliberately not exported, and why.
 NOT_EXPORTED: dict[str, str] = {
     "audit_events": "the audit trail records acts, not content; it is kept whole for everyone's protection",
-    "password_reset_tokens": "secrets with no content of yours",
+    "password_reset_tokens": "secrets with no content of yours",  # nosec B105  # a table's description, not a password
     "jobs": "the record of exports themselves",
     "staff_imports": "HR's record of import files",
     "skill_targets": "a service's targets, not about a person",

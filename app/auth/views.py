@@ -20,7 +20,6 @@ from app.services.errors import DomainError
 from app.services.mail import SMTPSettings, send_mail
 from app.urls import external_url
 from models import User
-from models.audit import record
 
 bp = Blueprint("auth", __name__)
 
@@ -61,7 +60,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         session = db()
         try:
-            user = accounts.authenticate(session, form.email.data or "", form.password.data or "", settings())
+            user = accounts.authenticate(session, form.email.data or "", form.password.data or "", settings(),
+                                         address=request.remote_addr)
         except DomainError as err:
             session.commit()  # the failure count and the audit event must be kept
             attach_error(form, err)
@@ -77,9 +77,10 @@ def login() -> str | Response:
 @requires(signed_in)
 def logout() -> Response:
     session = db()
-    record(session, "logout", "users", current_user.id, actor_id=current_user.id)
+    accounts.sign_out(session, current_user._get_current_object())
     session.commit()
     logout_user()
+    flask_session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.login"))
 

@@ -12,11 +12,10 @@ from werkzeug.wrappers import Response
 from app.database import db
 from app.portfolio.dashboard import log_links
 from app.security import requires, signed_in
-from app.services import credentials, notifications, review_queue, team_views
+from app.services import accounts, credentials, notifications, review_queue, team_views
 from app.services.access import has_any_role
 from app.templating import ROLE_HOMES
-from models import (AuditChainHead, LoginThrottle, OutboxMail, RelationshipKind, Role, Service, StaffProfile, User)
-from models.base import utcnow
+from models import (AuditChainHead, OutboxMail, RelationshipKind, Role, Service, StaffProfile, User)
 
 bp = Blueprint("home", __name__)
 
@@ -127,7 +126,7 @@ def admin() -> str:
     never_signed_in = list(session.scalars(
         select(User).where(User.organisation_id == org, User.active.is_(True), User.last_login_at.is_(None))
         .order_by(User.full_name)))
-    locked = session.scalar(select(func.count()).select_from(LoginThrottle).where(LoginThrottle.locked_until > utcnow()))
+    locked, _addresses = accounts.count_locked_out(session)  # e-mail addresses; network addresses apart
     unsent = session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None)))
     head = session.get(AuditChainHead, 1)
     return render_template("home/admin.html", never_signed_in=never_signed_in, locked=locked or 0,

@@ -128,7 +128,7 @@ def _form_page(slug: str, user_id: int, entry_id: int | None = None) -> tuple[st
     person = load_person(user_id, for_change=True)
     spec = FORMS[slug]
     entry = _entry(person, spec.kind, entry_id) if entry_id is not None else None
-    form = spec.form(obj=entry, **spec.extra(entry)) if entry is not None else spec.form()
+    form = spec.form(obj=entry, **spec.extra(entry)) if entry is not None else spec.form()  # nosec B610  # not Django's QuerySet.extra: a form's extra fields
     if form.validate_on_submit():
         try:
             saved = spec.save(session, person, spec.values(form), today=today(), entry=entry)

@@ -23,6 +23,9 @@ from models.people import new_session_token
 @dataclasses.dataclass(frozen=True)
 class AuthSettings:
     max_failures: int = 5
+    #: Failed sign-ins from one network address (any e-mail) within `lockout_minutes` before it is locked out:
+    #: higher than the per-account limit, because a Trust's staff may share one NAT or proxy address.
+    max_failures_per_address: int = 20
     lockout_minutes: int = 15
     reset_hours: int = 24
     min_password_length: int = 12
@@ -32,6 +35,7 @@ class AuthSettings:
     def from_config(cls, cfg: dict[str, object]) -> AuthSettings:
         return cls(
             max_failures=int(str(cfg["LOGIN_MAX_FAILURES"])),
+            max_failures_per_address=int(str(cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])),
             lockout_minutes=int(str(cfg["LOGIN_LOCKOUT_MINUTES"])),
             reset_hours=int(str(cfg["PASSWORD_RESET_HOURS"])),
             min_password_length=int(str(cfg["PASSWORD_MIN_LENGTH"])),
@@ -56,11 +60,20 @@ def _throttle_key(email: str) -> str:
     return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
-def _throttle(session: Session, email: str) -> LoginThrottle:
-    key = _throttle_key(email)
+#: Address keys start with this; an e-mail key is 64 hex digits, so the two can never collide
+#: (typing an "e-mail" that looks like an address key cannot lock out a network address).
+ADDRESS_KEY_PREFIX = "addr-"
+
+
+def _address_key(address: str) -> str:
+    digest = hashlib.sha256(address.strip().encode()).hexdigest()
+    return ADDRESS_KEY_PREFIX + digest[:64 - len(ADDRESS_KEY_PREFIX)]
+
+
+def _throttle_row(session: Session, key: str) -> LoginThrottle:
     row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
     if row is None:
-        # Two first failures for one address at once would both insert; the loser re-reads the winner's row.
+        # Two first failures for one key at once would both insert; the loser re-reads the winner's row.
         try:
             with session.begin_nested():
                 row = LoginThrottle(key=key, failures=0)
@@ -70,15 +83,57 @@ def _throttle(session: Session, email: str) -> LoginThrottle:
     return row
 
 
+def _throttle(session: Session, email: str) -> LoginThrottle:
+    return _throttle_row(session, _throttle_key(email))
+
+
+def count_locked_out(session: Session, now: dt.datetime | None = None) -> tuple[int, int]:
+    """(e-mail addresses, network addresses) locked out now, for the admin's home page."""
+    now = now or utcnow()
+    locked = LoginThrottle.locked_until > now
+    by_address = LoginThrottle.key.startswith(ADDRESS_KEY_PREFIX)
+    emails = session.scalar(select(func.count()).select_from(LoginThrottle).where(locked, ~by_address)) or 0
+    addresses = session.scalar(select(func.count()).select_from(LoginThrottle).where(locked, by_address)) or 0
+    return emails, addresses
+
+
+def _minutes_left(throttles: Iterable[LoginThrottle], now: dt.datetime) -> int | None:
+    ends = [t.locked_until for t in throttles if t.locked_until and t.locked_until > now]
+    return max(1, math.ceil((max(ends) - now).total_seconds() / 60)) if ends else None
+
+
+def _count_failure(throttle: LoginThrottle, limit: int, now: dt.datetime, settings: AuthSettings, *,
+                   window: bool) -> bool:
+    """Add a failure; True when it reaches the limit (the key is then locked and counting starts again)."""
+    lockout = dt.timedelta(minutes=settings.lockout_minutes)
+    if window and throttle.last_failure_at is not None and throttle.last_failure_at <= now - lockout:
+        throttle.failures = 0  # an address's failures only count within the lockout time
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures < limit:
+        return False
+    throttle.locked_until = now + lockout
+    throttle.failures = 0
+    return True
+
+
 def authenticate(session: Session, email: str, password: str, settings: AuthSettings,
-                 now: dt.datetime | None = None) -> User:
-    """Return the user, or raise DomainError with the same message whatever went wrong."""
+                 now: dt.datetime | None = None, *, address: str | None = None) -> User:
+    """Return the user, or raise DomainError with the same message whatever went wrong.
+
+    Failures are counted per typed e-mail and, when `address` (the client's network address) is given, per
+    address too, with a higher limit: guessing one password from many addresses, or many accounts' passwords
+    from one address, both end in a lockout. Every path runs exactly one argon2 verification, so neither the
+    answer nor its timing says whether the account exists, is inactive or is locked.
+    """
     now = now or utcnow()
     email = normalise_email(email)
     throttle = _throttle(session, email)
-    if throttle.locked_until and throttle.locked_until > now:
+    by_address = _throttle_row(session, _address_key(address)) if address else None
+    throttles = [t for t in (throttle, by_address) if t is not None]
+    minutes = _minutes_left(throttles, now)
+    if minutes is not None:
         passwords.verify_password(None, password, settings.argon2_profile)  # same cost as a real try
-        minutes = max(1, math.ceil((throttle.locked_until - now).total_seconds() / 60))
         raise _locked_out(minutes)
     user = session.scalar(select(User).where(User.email == email))
     ok = user is not None and user.active and passwords.verify_password(
@@ -86,18 +141,17 @@ def authenticate(session: Session, email: str, password: str, settings: AuthSett
     if not ok or user is None:
         if user is None or not user.active:
             passwords.verify_password(None, password, settings.argon2_profile)
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        locked = throttle.failures >= settings.max_failures
-        if locked:
-            throttle.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            throttle.failures = 0
+        locked = _count_failure(throttle, settings.max_failures, now, settings, window=False)
+        if by_address is not None:
+            locked = _count_failure(by_address, settings.max_failures_per_address, now, settings,
+                                    window=True) or locked
         session.flush()
         record(session, "login_failed", "users", user.id if user else None,
                actor_id=None, detail={"locked": locked})
         if locked:
             raise _locked_out(settings.lockout_minutes)
         raise DomainError(LOGIN_FAILED, field="email")
+    # Only the account's count is cleared: one good sign-in must not reset an address that is guessing others.
     throttle.failures = 0
     throttle.locked_until = None
     if user.password_hash and passwords.needs_rehash(user.password_hash, settings.argon2_profile):
@@ -106,6 +160,19 @@ def authenticate(session: Session, email: str, password: str, settings: AuthSett
     session.flush()
     record(session, "login", "users", user.id, actor_id=user.id)
     return user
+
+
+def sign_out(session: Session, user: User) -> None:
+    """End the session: a new session token makes any copy of the signed cookie worthless.
+
+    Flask's session is a signed cookie held by the browser, so clearing it cannot stop a copy taken earlier
+    from being replayed; changing the token the cookie names can. The token is per person, so signing out
+    also signs out their other devices: accepted for an NHS system, where a forgotten session on a shared
+    clinic computer is the bigger risk. The caller commits.
+    """
+    user.session_token = new_session_token()
+    session.flush()
+    record(session, "logout", "users", user.id, actor_id=user.id)
 
 
 def check_new_password(password: str, confirm: str, settings: AuthSettings, *, email: str = "") -> None:

@@ -27,7 +27,7 @@ from models import (LeaveKind, LeaveOfAbsence, Organisation, ProfessionalRegistr
 from models.audit import record
 
 #: Shown by `waymark demo`; long enough for the password rules, and useless outside a demo.
-DEMO_PASSWORD = "waymark-demo-2026"
+DEMO_PASSWORD = "waymark-demo-2026"  # nosec B105  # demo accounts only; `waymark demo` prints it
 DOMAIN = "northshire.example"
 ORGANISATION = "Northshire Healthcare NHS Foundation Trust"
 SERVICE = "Northshire Talking Therapies"

@@ -318,7 +318,7 @@ def load_demo_evidence(session: Session, users: dict[str, User], *, today: dt.da
     `users` is keyed by first name in lower case, as app.services.demo builds it; `store_dir` is the
     evidence store the pages read (EVIDENCE_DIR, else UPLOAD_DIR/evidence).
     """
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311  # reproducible demo data, not a secret
     catalogue = catalogue_for(session)
     sophie, daniel = users["sophie"], users["daniel"]
     libraries = {key: _library(session, users[key], store_dir, today) for key in ("sophie", "daniel", "amira",

@@ -60,7 +60,7 @@ class Practitioner:
 
 def load_demo_portfolio(session: Session, users: dict[str, User], *, today: dt.date) -> None:
     """Add a year of entries (to `today`) for every practitioner in `users`; flush, never commit."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311  # reproducible demo data, not a secret
     supervision = list(session.scalars(select(StaffRelationship).where(
         StaffRelationship.kind == RelationshipKind.SUPERVISION).order_by(StaffRelationship.id)))
     case_numbers = {2: iter(range(101, 10_000)), 3: iter(range(1, 10_000))}

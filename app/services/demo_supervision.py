@@ -61,7 +61,7 @@ OUTSIDE_SUPERVISOR = ("Dr Ruth Calloway", "BABCP-accredited CBT supervisor and t
 
 def load_demo_supervision(session: Session, users: Mapping[str, User], *, today: dt.date) -> None:
     """The supervisor workflow's demo data for the people of app.services.demo (keyed by first name); flush only."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311  # reproducible demo data, not a secret
     _countersign_sessions(session, rng, today)
     _confirm_ratings(session, today)
     _contracts(session, users, today)

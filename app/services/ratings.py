@@ -43,7 +43,7 @@ INTERVENTIONS: dict[str, str] = {
     "other": "Other",
 }
 
-OUTCOMES: dict[str, str] = {"pass": "Pass", "refer": "Refer", "fail": "Fail"}
+OUTCOMES: dict[str, str] = {"pass": "Pass", "refer": "Refer", "fail": "Fail"}  # nosec B105  # a rating outcome, not a password
 
 MAX_COMMENT = 2000
 MAX_REF = 40

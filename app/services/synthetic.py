@@ -188,7 +188,7 @@ def _hr_records(w: Writer, plan: Plan, hr_id: int, seed: int, today: dt.date, ye
     by_index = {m.index: m for m in plan.members}
     patterns, leave, creds, cred_owner, standings, appraisals, decisions, changes = [], [], [], [], [], [], [], []
     for m in plan.members:
-        rng = random.Random(f"{seed}:hr:{m.index}")
+        rng = random.Random(f"{seed}:hr:{m.index}")  # nosec B311  # seeded synthetic data, not a secret
         patterns += [{"profile_id": m.profile_id, "wte": wte, "starts_on": s, "ends_on": e} for wte, s, e in m.patterns]
         leave += [{"profile_id": m.profile_id, "kind": k.value, "starts_on": s, "ends_on": e} for k, s, e in m.leave]
         for cred in _credentials(m, rng, today):

@@ -165,7 +165,7 @@ def _flush(w: Writer, g: Group) -> None:
 
 
 def _person(ctx: Context, g: Group, m: Member) -> None:
-    rng = random.Random(f"{ctx.seed}:logs:{m.index}")
+    rng = random.Random(f"{ctx.seed}:logs:{m.index}")  # nosec B311  # seeded synthetic data, not a secret
     start = max(m.band_start, ctx.window_start)
     for cred_id in ctx.registrations.get(m.index, []):
         g.credential_links.append((cred_id, g.item(m.user_id, "registration", ctx.files, start,

@@ -190,7 +190,7 @@ def plan_trust(scale: pay.PayScale, zones: set[str], *, staff: int, years: int, 
     emails: set[str] = set()
     members = []
     for index, (key, service, team) in enumerate(ordered):
-        rng = random.Random(f"{seed}:person:{index}")
+        rng = random.Random(f"{seed}:person:{index}")  # nosec B311  # seeded synthetic data, not a secret
         members.append(_member(rng, index, JOBS[key], service, team, first_team[service], scale, years, today,
                                domain, emails))
     _relate(members, teams)

@@ -1,5 +1,6 @@
 """Signing in and out, lockout, changing and resetting passwords, and where sign-in sends you."""
 import datetime as dt
+import hashlib
 import re
 
 import pytest
@@ -36,6 +37,10 @@ def sign_in(client, email, password=PASSWORD, url="/login"):
 def reset_links(session, email):
     bodies = session.scalars(select(OutboxMail.body).where(OutboxMail.to_address == email))
     return [link for body in bodies for link in re.findall(r"https?://\S+/reset-password/[\w-]+", body)]
+
+
+def account_key(email):
+    return hashlib.sha256(email.encode()).hexdigest()
 
 
 def path_of(link):
@@ -76,7 +81,7 @@ def test_signing_in_records_when_and_resets_failures(client, session, user):
     assert sign_in(client, user.email).status_code == 302
     session.expire_all()
     assert session.get(User, user.id).last_login_at is not None
-    assert session.scalar(select(LoginThrottle.failures)) == 0
+    assert session.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == account_key(user.email))) == 0
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, user):
@@ -155,9 +160,10 @@ def test_one_address_locked_out_does_not_lock_another(client, session, user):
 
 def test_the_lockout_is_stored_in_the_database_and_survives_a_new_app(client, session, user, database_url, tmp_path):
     fail(client, user.email, 5)
-    throttle = session.scalar(select(LoginThrottle))
+    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.key == account_key(user.email)))
     assert throttle.locked_until is not None
-    assert user.email not in throttle.key  # only a hash of the address is kept
+    keys = list(session.scalars(select(LoginThrottle.key)))
+    assert keys and not any(user.email in k or "127.0.0.1" in k for k in keys)  # only hashes are kept
 
     restarted = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url},
                            instance_path=tmp_path / "restarted")
@@ -222,6 +228,158 @@ def test_a_password_reset_lifts_the_lockout(client, session, user):
     assert sign_in(client, user.email, NEW_PASSWORD).status_code == 302
 
 
+# --- per network address ----------------------------------------------------------------------
+
+def from_address(address):
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def sign_in_from(client, address, email, password=PASSWORD):
+    return client.submit("/login", {"email": email, "password": password}, **from_address(address))
+
+
+def test_one_address_guessing_many_accounts_is_locked_out_with_the_same_message(client, app, user):
+    assert app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] == 20
+    responses = [sign_in_from(client, "203.0.113.7", f"guess{i}@example.org", "wrong password") for i in range(20)]
+    assert [field_error(r.get_data(as_text=True), "email") for r in responses] == [accounts.LOGIN_FAILED] * 19 + [LOCKED]
+    # Even a real account's right password is refused from that address, with the message and page of any lockout.
+    refused = sign_in_from(client, "203.0.113.7", user.email)
+    assert refused.status_code == 400
+    assert field_error(refused.get_data(as_text=True), "email") == LOCKED
+    assert client.get("/practitioner").status_code == 302
+    fail(client, "someone@example.org", 5)
+    by_account = sign_in(client, "someone@example.org")
+    assert normalised(refused.get_data(as_text=True)) == normalised(by_account.get_data(as_text=True))
+
+
+def test_another_address_is_not_affected_by_an_address_lockout(client, user):
+    for i in range(20):
+        sign_in_from(client, "203.0.113.7", f"guess{i}@example.org", "wrong password")
+    assert sign_in_from(client, "198.51.100.20", user.email).status_code == 302
+
+
+def test_one_account_guessed_from_many_addresses_is_locked_out(client, user):
+    responses = [sign_in_from(client, f"192.0.2.{i}", user.email, "wrong password") for i in range(1, 6)]
+    assert field_error(responses[-1].get_data(as_text=True), "email") == LOCKED
+    refused = sign_in_from(client, "192.0.2.99", user.email)
+    assert field_error(refused.get_data(as_text=True), "email") == LOCKED
+
+
+def test_an_address_only_counts_failures_within_the_lockout_time(session, user):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    start = dt.datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    for i, minutes in enumerate((0, 5, 30)):  # the first two are 25 minutes old by the third
+        with pytest.raises(DomainError) as err:
+            accounts.authenticate(session, f"guess{i}@example.org", "wrong", settings,
+                                  now=start + dt.timedelta(minutes=minutes), address="203.0.113.7")
+        assert err.value.message == accounts.LOGIN_FAILED
+    assert accounts.authenticate(session, user.email, PASSWORD, settings, now=start + dt.timedelta(minutes=31),
+                                 address="203.0.113.7") is user
+
+
+def test_a_successful_sign_in_does_not_clear_the_address_count(session, user):
+    """Otherwise someone with one account of their own could sign in between guesses at everyone else's."""
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    for i in range(2):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, f"guess{i}@example.org", "wrong", settings, address="203.0.113.7")
+    accounts.authenticate(session, user.email, PASSWORD, settings, address="203.0.113.7")
+    with pytest.raises(DomainError) as err:
+        accounts.authenticate(session, "guess3@example.org", "wrong", settings, address="203.0.113.7")
+    assert err.value.message == LOCKED
+
+
+def test_an_email_shaped_like_an_address_key_cannot_lock_out_an_address(session, user):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=50)
+    forged = accounts._address_key("203.0.113.7")
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, forged, "wrong", settings, address="198.51.100.1")
+    assert accounts.authenticate(session, user.email, PASSWORD, settings, address="203.0.113.7") is user
+
+
+def test_the_admin_page_counts_locked_accounts_and_addresses_apart(session, user):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    for i in range(3):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, f"guess{i}@example.org", "wrong", settings, address="203.0.113.7")
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, user.email, "wrong", settings, address=f"192.0.2.{_}")
+    assert accounts.count_locked_out(session) == (1, 1)
+
+
+@pytest.mark.parametrize(("proxies", "locked"), [(0, True), (1, False)])
+def test_the_forwarded_address_is_trusted_only_when_proxies_are_configured(client, session, user, database_url,
+                                                                             tmp_path, proxies, locked):
+    """With no proxy configured a forged X-Forwarded-For does not escape the lockout of the real address."""
+    behind = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url,
+                         "TRUSTED_PROXY_COUNT": proxies}, instance_path=tmp_path / "behind-proxy")
+    try:
+        behind.test_client_class = type(client)
+        browser = behind.test_client()
+        for i in range(20):
+            browser.submit("/login", {"email": f"guess{i}@example.org", "password": "wrong"},
+                           headers={"X-Forwarded-For": "203.0.113.7"})
+        response = browser.submit("/login", {"email": user.email, "password": PASSWORD},
+                                  headers={"X-Forwarded-For": "198.51.100.20"})
+        assert (response.status_code == 400) is locked
+    finally:
+        behind.extensions["waymark.engine"].dispose()
+
+
+# --- no answer or timing tells whether an account exists ----------------------------------------
+
+@pytest.fixture
+def verifications(monkeypatch):
+    calls = []
+    real = passwords.verify_password
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    return calls
+
+
+def _attempt(session, email, password, address="192.0.2.1"):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    try:
+        return accounts.authenticate(session, email, password, settings, address=address)
+    except DomainError as err:
+        return err.message
+
+
+def test_every_failed_sign_in_costs_exactly_one_password_check(session, user, verifications):
+    inactive = make_user(session)
+    inactive.active = False
+    invited = make_user(session, password=None)
+    locked = make_user(session)
+    for _ in range(5):
+        _attempt(session, locked.email, "wrong", address=f"198.51.100.{_}")
+    for i in range(3):
+        _attempt(session, f"guess{i}@example.org", "wrong", address="203.0.113.7")
+    cases = {
+        "unknown e-mail": ("nobody@example.org", PASSWORD, "192.0.2.1"),
+        "inactive account": (inactive.email, PASSWORD, "192.0.2.2"),
+        "wrong password": (user.email, "wrong password", "192.0.2.3"),
+        "account without a password": (invited.email, PASSWORD, "192.0.2.4"),
+        "account locked out": (locked.email, PASSWORD, "192.0.2.5"),
+        "address locked out": (user.email, PASSWORD, "203.0.113.7"),
+        "right password": (user.email, PASSWORD, "192.0.2.6"),
+    }
+    counts, answers = {}, {}
+    for name, (email, password, address) in cases.items():
+        verifications.clear()
+        answers[name] = _attempt(session, email, password, address)
+        counts[name] = len(verifications)
+    assert counts == dict.fromkeys(cases, 1)
+    assert answers["account locked out"] == answers["address locked out"] == LOCKED
+    assert {answers[n] for n in list(cases)[:4]} == {accounts.LOGIN_FAILED}
+    assert answers["right password"] is user
+
+
 # --- signing out -------------------------------------------------------------------------------
 
 def test_signing_out_needs_a_post(client, user, login_as):
@@ -236,6 +394,49 @@ def test_signing_out_ends_the_session(client, user, login_as):
     assert response.status_code == 302 and response.location == "/login"
     assert "You have signed out." in client.get("/login").get_data(as_text=True)
     assert client.get("/practitioner").location.startswith("/login")
+
+
+def session_cookie(client):
+    return client.get_cookie("waymark_session").value
+
+
+def test_signing_in_starts_a_new_session_and_the_old_form_token_stops_working(client, user):
+    before_token = client.csrf_token("/login")
+    before_cookie = session_cookie(client)
+    with client.session_transaction() as before:
+        assert "_user_id" not in before and "csrf_token" in before
+        before_raw = before["csrf_token"]
+    response = client.post("/login", data={"csrf_token": before_token, "email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert session_cookie(client) != before_cookie
+    with client.session_transaction() as after:
+        assert after.get("csrf_token") != before_raw
+    # A token planted before sign-in (session fixation of the CSRF secret) is refused afterwards.
+    refused = client.post("/logout", data={"csrf_token": before_token})
+    assert refused.status_code == 400
+    assert client.get("/practitioner").status_code == 200
+
+
+def test_a_session_cookie_copied_before_signing_out_does_not_work_afterwards(client, fresh_client, user, login_as):
+    login_as(user)
+    copied = session_cookie(client)
+    thief = fresh_client()
+    thief.set_cookie("waymark_session", copied)
+    assert thief.get("/practitioner").status_code == 200  # the copy works while the session lasts
+    client.submit("/logout", form_url="/account/password")
+    assert thief.get("/practitioner").location.startswith("/login")
+    replay = fresh_client()
+    replay.set_cookie("waymark_session", copied)
+    assert replay.get("/practitioner").location.startswith("/login")
+
+
+def test_signing_out_signs_out_the_persons_other_browsers_too(client, fresh_client, user, login_as):
+    other = fresh_client()
+    assert sign_in(other, user.email).status_code == 302
+    login_as(user)
+    client.submit("/logout", form_url="/account/password")
+    assert other.get("/practitioner").location.startswith("/login")
+    assert sign_in(fresh_client(), user.email).status_code == 302
 
 
 # --- changing a password -----------------------------------------------------------------------

@@ -10,7 +10,8 @@ GOOD_KEY = "9f2c4e7a1b3d5f6081a2b3c4d5e6f708192a3b4c5d6e7f80"
 SETTINGS = ("WAYMARK_ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT",
             "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_FROM", "PUBLIC_BASE_URL", "LOGIN_MAX_FAILURES",
             "LOGIN_LOCKOUT_MINUTES", "PASSWORD_RESET_HOURS", "PASSWORD_MIN_LENGTH", "ARGON2_PROFILE",
-            "SESSION_COOKIE_SECURE", "SESSION_HOURS", "CSRF_HOURS", "MAX_UPLOAD_MB", "NHSUK_DIST")
+            "SESSION_COOKIE_SECURE", "SESSION_HOURS", "CSRF_HOURS", "MAX_UPLOAD_MB", "NHSUK_DIST",
+            "LOGIN_MAX_FAILURES_PER_ADDRESS", "TRUSTED_PROXY_COUNT", "HSTS")
 
 
 @pytest.fixture(autouse=True)
@@ -154,6 +155,32 @@ def test_create_app_starts_in_production_with_a_good_secret_key(tmp_path, monkey
         cookie = response.headers["Set-Cookie"]
         assert cookie.startswith("waymark_session=")
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     finally:
         app.extensions["waymark.engine"].dispose()
 
+
+
+def test_hsts_is_on_in_production_only_unless_set(tmp_path):
+    assert load_config(tmp_path, env=production())["HSTS"] is True
+    assert load_config(tmp_path, env={})["HSTS"] is False
+    assert load_config(tmp_path, env=production(HSTS="0"))["HSTS"] is False
+
+
+def test_development_sends_no_hsts(tmp_path, database_url):
+    app = create_app({"DATABASE_URL": database_url}, instance_path=tmp_path / "instance")
+    try:
+        assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+    finally:
+        app.extensions["waymark.engine"].dispose()
+
+
+def test_per_address_sign_in_limit_and_trusted_proxies_have_safe_defaults(tmp_path):
+    cfg = load_config(tmp_path, env={})
+    assert (cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["TRUSTED_PROXY_COUNT"]) == (20, 0)
+    cfg = load_config(tmp_path, env={"LOGIN_MAX_FAILURES_PER_ADDRESS": "50", "TRUSTED_PROXY_COUNT": "1"})
+    assert (cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["TRUSTED_PROXY_COUNT"]) == (50, 1)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT must be at least 0"):
+        load_config(tmp_path, env={"TRUSTED_PROXY_COUNT": "-1"})
+    with pytest.raises(ConfigError, match="LOGIN_MAX_FAILURES_PER_ADDRESS must be at least 1"):
+        load_config(tmp_path, env={"LOGIN_MAX_FAILURES_PER_ADDRESS": "0"})

@@ -1,13 +1,15 @@
 """Sign-in by default, declared policies on every route, CSRF, headers, assets and error pages."""
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from app import security
 from app.security import requires, signed_in
-from app.services import passwords
+from app.services import job_kinds, jobs, passwords
 from models import AuditEvent, LoginThrottle, User
+from models.jobs import JobStatus
 from tests.factories import PASSWORD, make_user
 
 EXPIRED = "This form has expired"
@@ -93,6 +95,74 @@ def test_pages_carry_the_security_headers(client, path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def _finished_job(app, session, owner):
+    job = jobs.create(session, kind=job_kinds.PERSONAL_DATA, title="Export", actor=owner,
+                      items=job_kinds.personal_data_items(), params={"person_id": owner.id, "evidence_dir": "/none"})
+    folder = Path(app.config["JOBS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"headers-{job.id}.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    job.status, job.done = JobStatus.DONE, job.total
+    job.result_file, job.result_name = f"headers-{job.id}.zip", "personal-data.zip"
+    session.commit()
+    return job
+
+
+def every_kind_of_response(app, client, session, user, login_as):
+    """One response of each kind the app sends, read and closed: name -> (status, headers)."""
+    job = _finished_job(app, session, user)
+    anonymous = app.test_client()
+    requests = {
+        "sign-in page": (anonymous, "GET", "/login"),
+        "redirect to sign in": (anonymous, "GET", "/practitioner"),
+        "public verify page": (anonymous, "GET", "/verify"),
+        "not found": (anonymous, "GET", "/no-such-page"),
+        "method not allowed": (anonymous, "GET", "/logout"),
+        "refused form (CSRF)": (anonymous, "POST", "/login"),
+        "static file": (anonymous, "GET", "/static/waymark.css"),
+        "NHS.UK asset": (anonymous, "GET", "/nhsuk/nhsuk-frontend.min.js"),
+        "signed-in page": (client, "GET", "/practitioner"),
+        "JSON progress": (client, "GET", f"/jobs/{job.id}/progress.json"),
+        "file download": (client, "GET", f"/jobs/{job.id}/download"),
+    }
+    login_as(user)
+    answers = {}
+    for name, (browser, method, url) in requests.items():
+        with browser.open(url, method=method) as response:
+            response.get_data()
+            answers[name] = (response.status_code, response.headers)
+    return answers
+
+
+EXPECTED_STATUS = {"sign-in page": 200, "redirect to sign in": 302, "public verify page": 200, "not found": 404,
+                   "method not allowed": 405, "refused form (CSRF)": 400, "static file": 200, "NHS.UK asset": 200,
+                   "signed-in page": 200, "JSON progress": 200, "file download": 200}
+
+
+def test_every_kind_of_response_carries_the_security_headers(app, client, session, user, login_as):
+    answers = every_kind_of_response(app, client, session, user, login_as)
+    assert {name: status for name, (status, _h) in answers.items()} == EXPECTED_STATUS
+    for name, (_status, headers) in answers.items():
+        policy = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+        scripts = policy["script-src"].split()
+        assert scripts[0] == "'self'" and len(scripts) == 2 and re.fullmatch(r"'nonce-[\w-]{16,}'", scripts[1]), name
+        assert policy["font-src"] == "'self'", name
+        assert policy["frame-ancestors"] == "'none'", name
+        assert "unsafe-inline" not in headers["Content-Security-Policy"], name
+        assert "unsafe-eval" not in headers["Content-Security-Policy"], name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["X-Frame-Options"] == "DENY", name
+        assert headers["Referrer-Policy"] == "same-origin", name
+        # HSTS is for production only: a developer's browser would otherwise refuse plain http://127.0.0.1.
+        assert "Strict-Transport-Security" not in headers, name
+
+
+def test_production_sends_hsts_on_every_kind_of_response(app, client, session, user, login_as):
+    app.config["HSTS"] = True
+    answers = every_kind_of_response(app, client, session, user, login_as)
+    for name, (_status, headers) in answers.items():
+        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", name
+
+
 def test_signed_in_pages_are_not_cached(client, user, login_as):
     login_as(user)
     assert client.get("/practitioner").headers["Cache-Control"] == "no-store"
@@ -106,6 +176,15 @@ def test_inline_scripts_carry_this_responses_nonce(client):
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
     assert inline, "expected the NHS.UK template's inline script"
     assert all(f'nonce="{nonce}"' in attrs for attrs in inline)
+
+
+def test_the_expired_form_page_gives_its_scripts_this_responses_nonce(client):
+    """The CSRF check runs before the other request hooks; its error page must still get a nonce."""
+    response = client.post("/login", data={})
+    assert response.status_code == 400
+    nonce = csp(response)["script-src"].split("'nonce-")[1].rstrip("'")
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.get_data(as_text=True))
+    assert nonce and inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
 
 
 def test_pages_load_nothing_from_other_hosts(client):
