@@ -33,6 +33,12 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def _not_in_production(what: str) -> None:
+    """Demo and synthetic data create accounts whose passwords are printed or published: never on a live service."""
+    if current_app.config["ENV_NAME"] == "production":
+        _fail(f"{what} creates accounts with known passwords, so it is refused when WAYMARK_ENV=production.")
+
+
 # --- db ----------------------------------------------------------------------------------------
 
 db_cli = click.Group("db", help="Apply and check database migrations (Alembic).")
@@ -151,6 +157,7 @@ def demo_cmd(if_empty: bool) -> None:
     """Load the demo Talking Therapies service and print its sign-ins."""
     from app.services.demo import DEMO_PASSWORD, ORGANISATION, load_demo
 
+    _not_in_production("The demo service")
     session = _session()
     try:
         if session.scalar(select(func.count()).select_from(User)):
@@ -465,6 +472,7 @@ def synthetic_cmd(staff: int, years: int, seed: int, organisation_name: str | No
 
     from app.services.synthetic import DEFAULT_ORGANISATION, generate
 
+    _not_in_production("Synthetic data")
     password = password or secrets.token_urlsafe(12)
     started = time.perf_counter()
     session = _session()

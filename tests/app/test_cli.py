@@ -290,3 +290,12 @@ def test_users_create_refuses_an_unknown_organisation_when_one_exists(cli, sessi
     _failed_cleanly(result)
     assert "No organisation called 'Northshir Trust'" in result.output and "Northshire Trust" in result.output
     assert fresh.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("command", [("demo",), ("demo", "--if-empty"), ("synthetic", "--staff", "3", "--years", "1")])
+def test_demo_and_synthetic_data_are_refused_in_production(cli, fresh, app, command):
+    app.config["ENV_NAME"] = "production"
+    result = cli(*command)
+    _failed_cleanly(result)
+    assert "refused when WAYMARK_ENV=production" in result.output
+    assert fresh.scalar(select(func.count()).select_from(User)) == 0
