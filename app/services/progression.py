@@ -51,7 +51,7 @@ from models.hr import (Appraisal, AppraisalOutcome, EmploymentChange, HrStanding
 from models.hr_snapshot import HrRecord, appraisal_cutoff, appraisal_months, hr_records_for
 from models.base import utcnow
 from models.organisation import Team
-from models.people import StaffProfile, User
+from models.people import RoleGrant, StaffProfile, User
 from models.reference_data import catalogue_for
 
 DECIDE_DAYS_BEFORE = 30
@@ -203,8 +203,7 @@ def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | No
     """Everyone in scope due a step in [start, end], overdue (step date past, no decision), with a deferral
     review in the window, or whose deferral review has passed (listed whatever the window); ordered by date.
     A fixed number of queries whatever the number of people."""
-    stmt: Select[Any] = people_in(scope).add_columns(StaffProfile.id, Team.name).options(
-        selectinload(User.role_grants))
+    stmt: Select[Any] = people_in(scope).add_columns(StaffProfile.id, Team.name)
     if team_id is not None:
         stmt = stmt.where(StaffProfile.team_id == team_id)
     if search and search.strip():
@@ -216,6 +215,10 @@ def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | No
     where = pay_steps.positions(session, ids, today, catalogue)
     records = hr_records_for(session, ids, today, months=rules.appraisal_months)
     decisions = _live_decisions(session, ids)
+    # One query for who line-manages (standard 1's team appraisals), not a batch of role grants per 500 people.
+    managers = set(session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.LINE_MANAGER,
+        RoleGrant.user_id.in_(stmt.with_only_columns(User.id).order_by(None).scalar_subquery()))))
     rows: list[DueRow] = []
     for user, pid, team in people:
         pos = where.get(pid)
@@ -226,7 +229,7 @@ def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | No
         if status is None:
             continue
         rows.append(DueRow(user.id, pid, user.full_name, team, pos,
-                           standards(records.get(pid), is_line_manager=user.has_role(Role.LINE_MANAGER),
+                           standards(records.get(pid), is_line_manager=user.id in managers,
                                      rules=rules, today=today, step_on=pos.next_step_on),
                            decision, status))
     return sorted(rows, key=lambda r: (_sort_date(r), r.name, r.user_id))

@@ -33,15 +33,15 @@ def directory() -> tuple[str, int] | Response:
     form.set_places(*directory_service.places(session, scope))
     form.credential.choices = choices([("", "Any status"), *directory_service.credential_labels(session, day).items()])
     valid = form.validate()
-    rows = directory_service.directory(session, scope, form.filters() if valid else DirectoryFilters(), day)
+    filters_asked = form.filters() if valid else DirectoryFilters()
     fmt = request.args.get("format")
     if fmt in FORMATS and valid:
+        rows = directory_service.directory(session, scope, filters_asked, day)
         return table_response("staff-directory", directory_service.HEADERS,
                               directory_service.export_rows(rows, day), fmt, title="Staff directory")
-    pages = max(1, -(-len(rows) // PER_PAGE))
-    number = min(page_number(), pages)
-    page = Page(items=rows[(number - 1) * PER_PAGE:number * PER_PAGE], number=number, per_page=PER_PAGE,
-                total=len(rows))
+    items, total, number = directory_service.directory_page(session, scope, filters_asked, day, page_number(),
+                                                            PER_PAGE)
+    page = Page(items=items, number=number, per_page=PER_PAGE, total=total)
     filters = {k: request.args[k] for k in FILTER_KEYS if valid and request.args.get(k)}
     return render_template("staff/directory.html", form=form, page=page, filters=filters, today=day,
                            scope=scope), 200 if valid else 400

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -31,7 +31,7 @@ class MonthsField(IntegerField):
             raise ValueError(f"Months must be a whole number from 1 to {MAX_MONTHS}, like 3") from None
 
 
-class DirectorySearchForm(FlaskForm):
+class DirectorySearchForm(WaymarkForm):
     class Meta:
         csrf = False
 
