@@ -14,8 +14,11 @@ trainee is Sophie Lang's year exactly as the demo loads it.
 
 For each person it times, as the median of --runs after one untimed warm-up run:
   gather      app.services.documents.KINDS["portfolio"].gather(...) in a fresh session (SQL + services)
-  html        the manifest digest and exports.documents.render_html
-  weasyprint  exports.pdf.render_pdf (layout and PDF/A-3b with the manifest attached)
+  html        the manifest digest and exports.documents.render_html (the whole document, as Chromium prints it)
+  one pass    exports.pdf.render_pdf of that HTML: the whole document laid out at once (how it was before issue 9)
+  weasyprint  exports.documents.render with an empty section cache: the first export (sections laid out in
+              parallel, then the frame with cover, header and footer, PDF/A-3b with the manifest attached)
+  repeat      exports.documents.render again, a new document id, the cache that the first export filled
   chromium    /usr/bin/chromium --headless --print-to-pdf of the same HTML, print.css inlined
               (a whole browser process per run, so start-up is included; the start-up alone, printing
               a one-line page, is reported beside it)
@@ -31,6 +34,8 @@ import os
 import platform
 import random
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -339,6 +344,19 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished children (forked layout workers, Chromium)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def cpu_timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall and CPU seconds: on a busy machine the CPU seconds still compare."""
+    cpu = cpu_seconds()
+    wall, result = timed(fn)
+    return wall, cpu_seconds() - cpu, result
+
+
 def pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
@@ -378,9 +396,9 @@ def chromium_version() -> str | None:
 
 
 def measure(app: Any, email_prefix: str, today: dt.date, runs: int, workdir: Path, chromium: bool) -> dict[str, Any]:
-    from exports.documents import MANIFEST_NAME, render_html
+    from exports.documents import MANIFEST_NAME, render, render_html
     from exports.manifest import ManifestBuilder, manifest_digest, manifest_text
-    from exports.pdf import EmbeddedFile, render_pdf
+    from exports.pdf import BodyCache, EmbeddedFile, render_pdf
     from app.services.documents import KINDS
     from models.base import utcnow
     from models.documents import new_document_id
@@ -391,6 +409,7 @@ def measure(app: Any, email_prefix: str, today: dt.date, runs: int, workdir: Pat
     html, pdf, chrome_pdf = "", b"", b""
     for run in range(runs + 1):  # run 0 is the warm-up (imports, template compilation, font cache)
         session = app.extensions["waymark.sessions"]()
+        cache_dir = Path(tempfile.mkdtemp(prefix="pdf-cache-", dir=workdir))  # empty: the first export
         try:
             subject = _user(session, email_prefix)
             session.expunge_all()  # gather loads everything itself, as a fresh job would
@@ -407,36 +426,55 @@ def measure(app: Any, email_prefix: str, today: dt.date, runs: int, workdir: Pat
                                          issued_at=utcnow())
 
             t_html, (manifest, html) = timed(html_step)
-            t_pdf, pdf = timed(lambda: render_pdf(html, identifier=document_id, attachments=[
+            t_one_pass, c_one_pass, _ = cpu_timed(lambda: render_pdf(html, identifier=document_id, attachments=[
                 EmbeddedFile(MANIFEST_NAME, manifest.encode("utf-8"), f"Manifest of document {document_id}")]))
+            t_pdf, c_pdf, first = cpu_timed(lambda: render(content, builder, document_id=new_document_id(),
+                                                           issued_at=utcnow(), cache=BodyCache(cache_dir)))
+            t_repeat, c_repeat, again = cpu_timed(lambda: render(content, builder, document_id=new_document_id(),
+                                                                 issued_at=utcnow(), cache=BodyCache(cache_dir)))
+            pdf = again.pdf
+            if pages(first.pdf) != pages(again.pdf):
+                raise RuntimeError("the repeat export has a different number of pages")
         finally:
             session.rollback()
             session.close()
+            shutil.rmtree(cache_dir, ignore_errors=True)
         sample: dict[str, Any] = {"run": run, "warm_up": run == 0, "gather_s": t_gather, "queries": queries[0],
-                                  "html_s": t_html, "weasyprint_s": t_pdf}
+                                  "html_s": t_html, "one_pass_s": t_one_pass, "weasyprint_s": t_pdf,
+                                  "repeat_s": t_repeat, "one_pass_cpu_s": c_one_pass, "weasyprint_cpu_s": c_pdf,
+                                  "repeat_cpu_s": c_repeat, "load_average_1m": round(os.getloadavg()[0], 2)}
         if chromium:
-            t_chrome, chrome_pdf = chromium_print(chromium_html(html), workdir)
+            t_chrome, c_chrome, (_t, chrome_pdf) = cpu_timed(lambda: chromium_print(chromium_html(html), workdir))
             sample["chromium_s"] = t_chrome
+            sample["chromium_cpu_s"] = c_chrome
         samples.append(sample)
         print(f"  run {run}{' (warm-up)' if run == 0 else ''}: gather {t_gather:.2f} s, html {t_html:.2f} s, "
-              f"weasyprint {t_pdf:.2f} s" + (f", chromium {sample['chromium_s']:.2f} s" if chromium else ""),
-              file=sys.stderr, flush=True)
+              f"one pass {t_one_pass:.2f} s ({c_one_pass:.2f} CPU), weasyprint {t_pdf:.2f} s ({c_pdf:.2f} CPU), "
+              f"repeat {t_repeat:.2f} s ({c_repeat:.2f} CPU)"
+              + (f", chromium {sample['chromium_s']:.2f} s ({sample['chromium_cpu_s']:.2f} CPU)" if chromium else "")
+              + f", load {sample['load_average_1m']}", file=sys.stderr, flush=True)
     timed_runs = [s for s in samples if not s["warm_up"]]
 
     def median(key: str) -> float:
         return round(float(statistics.median(s[key] for s in timed_runs)), 3)
 
     result: dict[str, Any] = {
-        "median_s": {k: median(f"{k}_s")
-                     for k in ("gather", "html", "weasyprint") + (("chromium",) if chromium else ())},
+        "median_s": {k: median(f"{k}_s") for k in ("gather", "html", "one_pass", "weasyprint", "repeat")
+                     + (("chromium",) if chromium else ())},
+        "median_cpu_s": {k: median(f"{k}_cpu_s") for k in ("one_pass", "weasyprint", "repeat")
+                         + (("chromium",) if chromium else ())},
         "queries": timed_runs[-1]["queries"], "html_bytes": len(html.encode("utf-8")),
         "weasyprint_pdf": {"pages": pages(pdf), "bytes": len(pdf)},
         "samples": [{k: round(v, 4) if isinstance(v, float) else v for k, v in s.items()} for s in samples]}
     med = result["median_s"]
-    med["waymark_total"] = round(med["gather"] + med["html"] + med["weasyprint"], 3)
+    med["waymark_total"] = round(med["gather"] + med["weasyprint"], 3)
     if chromium:
         result["chromium_pdf"] = {"pages": pages(chrome_pdf), "bytes": len(chrome_pdf)}
         result["weasyprint_over_chromium"] = round(med["weasyprint"] / med["chromium"], 2)
+        result["one_pass_over_chromium"] = round(med["one_pass"] / med["chromium"], 2)
+        result["repeat_over_chromium"] = round(med["repeat"] / med["chromium"], 2)
+        cpu = result["median_cpu_s"]
+        result["cpu_over_chromium"] = {k: round(cpu[k] / cpu["chromium"], 2) for k in ("one_pass", "weasyprint", "repeat")}
     return result
 
 
@@ -478,17 +516,18 @@ def versions(app: Any) -> dict[str, Any]:
 # --- main --------------------------------------------------------------------------------------------
 
 def table(results: dict[str, Any], chromium: bool) -> str:
-    head = ["portfolio", "pages", "gather s", "html s", "WeasyPrint s", "Waymark total s"]
+    head = ["portfolio", "pages", "gather s", "html s", "one pass s", "WeasyPrint s", "repeat s", "Waymark total s"]
     if chromium:
-        head += ["Chromium s", "Chr. pages", "WeasyPrint ÷ Chromium"]
+        head += ["Chromium s", "Chr. pages", "one pass ÷ Chr.", "WeasyPrint ÷ Chr.", "repeat ÷ Chr."]
     head += ["queries", "PDF KiB (WP" + ("/Chr" if chromium else "") + ")"]
     rows = [head]
     for key, r in results.items():
         m = r["median_s"]
         row = [key, str(r["weasyprint_pdf"]["pages"]), f"{m['gather']:.2f}", f"{m['html']:.2f}",
-               f"{m['weasyprint']:.2f}", f"{m['waymark_total']:.2f}"]
+               f"{m['one_pass']:.2f}", f"{m['weasyprint']:.2f}", f"{m['repeat']:.2f}", f"{m['waymark_total']:.2f}"]
         if chromium:
-            row += [f"{m['chromium']:.2f}", str(r["chromium_pdf"]["pages"]), f"{r['weasyprint_over_chromium']:.2f}"]
+            row += [f"{m['chromium']:.2f}", str(r["chromium_pdf"]["pages"]), f"{r['one_pass_over_chromium']:.2f}",
+                    f"{r['weasyprint_over_chromium']:.2f}", f"{r['repeat_over_chromium']:.2f}"]
         size = f"{r['weasyprint_pdf']['bytes'] / 1024:.0f}"
         if chromium:
             size += f"/{r['chromium_pdf']['bytes'] / 1024:.0f}"
@@ -557,8 +596,15 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "notes": [
             "Medians of the timed runs; run 0 of each portfolio is an untimed warm-up (its figures are in samples).",
-            "gather: KINDS['portfolio'].gather in a fresh session; html: manifest digest + render_html; "
-            "weasyprint: render_pdf (PDF/A-3b with the manifest attached), as exports.documents.render does.",
+            "gather: KINDS['portfolio'].gather in a fresh session; html: manifest digest + render_html of the whole "
+            "document (what Chromium prints); one_pass: render_pdf of that HTML (PDF/A-3b with the manifest "
+            "attached), how exports.documents.render worked before issue 9; weasyprint: exports.documents.render "
+            "with an empty section cache (sections laid out in parallel, the frame, the stamping: the first "
+            "export); repeat: exports.documents.render again with a new document id and the cache that run filled "
+            "(an unchanged portfolio exported again). waymark_total = gather + weasyprint.",
+            "*_cpu_s and median_cpu_s: CPU seconds of this process and its reaped children (the forked layout "
+            "workers; Chromium's processes), which still compare when the machine is busy and wall seconds do not; "
+            "parallel layout shows in wall seconds only.",
             "chromium: one headless Chromium process per run printing the same HTML with print.css inlined, "
             "--no-pdf-header-footer (the CSS page boxes give the headers); start-up is included, and "
             "chromium_startup_s is the same command printing a one-line page.",
@@ -569,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print()
     print(table(results, chromium))
+    print("\nCPU seconds (this process and its children; comparable on a busy machine):")
+    for key, r in results.items():
+        cpu = r["median_cpu_s"]
+        print(f"  {key}: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+              + (f"; ÷ Chromium: " + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_over_chromium"].items())
+                 if chromium else ""))
     if chromium_startup is not None:
         print(f"\nChromium start-up alone (a one-line page): {chromium_startup:.2f} s")
     print(f"Medians of {args.runs} run(s) on {version_info['database_backend']}; "

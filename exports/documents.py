@@ -4,6 +4,10 @@ The app gathers each kind of document (app/services/documents) into `DocumentCon
 sections, each section a template under exports/templates/pdf with its context, and a
 `ManifestBuilder` that has recorded every row and file shown. This module prints the document id
 and the manifest's digest on every page, embeds the manifest as an attachment, and returns the bytes.
+
+Sections are laid out one by one (exports.pdf.render_bodies: in parallel, and reused from a cache when
+their HTML is unchanged), then drawn into a frame that carries the cover, the header, the footer and
+the PDF/A-3b file structure: a repeat export of unchanged records lays out only the cover.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from competences.rules import minutes_text
 from exports import charts
 from exports.manifest import ManifestBuilder, manifest_digest, manifest_text
-from exports.pdf import EmbeddedFile, SafeFetcher, render_pdf
+from exports.pdf import BodyCache, EmbeddedFile, SafeFetcher, render_bodies, render_pdf, stamp
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MANIFEST_NAME = "waymark-manifest.json"
@@ -79,17 +83,46 @@ def render_html(content: DocumentContent, *, document_id: str, digest: str, issu
                                                          issued_at=issued_at)
 
 
+def render_section_html(section: Section) -> str:
+    """One section as a document of its own; it must not name the document (id, digest, date) to be reusable."""
+    return _env.get_template("pdf/section.html").render(s=section)
+
+
+def render_frame_html(content: DocumentContent, frames: Sequence[Sequence[Sequence[Any]]], *, document_id: str,
+                      digest: str, issued_at: dt.datetime) -> str:
+    return _env.get_template("pdf/document.html").render(doc=content, doc_id=document_id, digest=digest,
+                                                         issued_at=issued_at, frames=frames)
+
+
 def render(content: DocumentContent, manifest: ManifestBuilder, *, document_id: str, issued_at: dt.datetime,
-           fetcher: SafeFetcher | None = None, extra: Sequence[EmbeddedFile] = ()) -> Rendered:
+           fetcher: SafeFetcher | None = None, extra: Sequence[EmbeddedFile] = (),
+           cache: BodyCache | None = None, workers: int | None = None) -> Rendered:
     data = manifest.manifest()
     text = manifest_text(data)
     digest = manifest_digest(data)
-    html = render_html(content, document_id=document_id, digest=digest, issued_at=issued_at)
-    pdf = render_pdf(html, identifier=document_id, fetcher=fetcher,
-                     attachments=[EmbeddedFile(MANIFEST_NAME, text.encode("utf-8"),
-                                               f"Manifest of document {document_id}: the records and files it shows"),
-                                  *extra])
-    return Rendered(document_id, digest, text, pdf)
+    bodies = render_bodies([render_section_html(s) for s in content.sections], cache=cache, workers=workers,
+                           fetcher=fetcher)
+    html = render_frame_html(content, [b.marks for b in bodies], document_id=document_id, digest=digest,
+                             issued_at=issued_at)
+    frame = render_pdf(html, identifier=document_id, fetcher=fetcher,
+                       attachments=[EmbeddedFile(MANIFEST_NAME, text.encode("utf-8"),
+                                                 f"Manifest of document {document_id}: the records and files it shows"),
+                                    *extra])
+    first = _frame_pages(frame) - sum(b.pages for b in bodies)
+    placed = []
+    for body in bodies:
+        placed.append((first, body))
+        first += body.pages
+    return Rendered(document_id, digest, text, stamp(frame, placed))
 
 
-__all__ = ["DocumentContent", "MANIFEST_NAME", "Rendered", "Section", "TEMPLATES", "render", "render_html"]
+def _frame_pages(pdf: bytes) -> int:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(pdf)).pages)
+
+
+__all__ = ["DocumentContent", "MANIFEST_NAME", "Rendered", "Section", "TEMPLATES", "render", "render_frame_html",
+           "render_html", "render_section_html"]

@@ -23,7 +23,7 @@ from app.services import evidence_store, staff_scope
 from app.services.access import can_view_private_records
 from app.services.errors import NotPermitted
 from exports.documents import DocumentContent, render
-from exports.pdf import EmbeddedFile
+from exports.pdf import BodyCache, EmbeddedFile
 from exports.manifest import ManifestBuilder
 from models import User
 from models.audit import record
@@ -129,12 +129,17 @@ def evidence_attachments(manifest: Mapping[str, Any], store_dir: Path) -> list[E
     return files
 
 
+#: The folder, inside the jobs folder, where laid-out sections are kept for the next export (exports.pdf.BodyCache).
+PDF_CACHE = ".pdf-sections"
+
+
 def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
           options: Mapping[str, Any] | None = None, job_id: int | None = None,
-          evidence_dir: Path | None = None) -> tuple[IssuedDocument, bytes]:
+          evidence_dir: Path | None = None, pdf_cache: Path | None = None) -> tuple[IssuedDocument, bytes]:
     """Gather, render and record one document; the caller commits (with the file written).
 
     With options["attach_evidence"] and the evidence store's folder, the evidence files it lists travel inside it.
+    With pdf_cache, sections whose content is unchanged since an earlier export are not laid out again.
     """
     kind = KINDS.get(kind_id)
     if kind is None:
@@ -146,7 +151,8 @@ def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.
     document_id = new_document_id()
     extra = (evidence_attachments(builder.manifest(), evidence_dir)
              if (options or {}).get("attach_evidence") and evidence_dir is not None else [])
-    rendered = render(content, builder, document_id=document_id, issued_at=utcnow(), extra=extra)
+    rendered = render(content, builder, document_id=document_id, issued_at=utcnow(), extra=extra,
+                      cache=BodyCache(pdf_cache) if pdf_cache is not None else None)
     row = IssuedDocument(id=document_id, kind=kind.id, title=f"{kind.title} – {subject.full_name}"[:200],
                          subject_id=subject.id, issued_by_id=actor.id, digest=rendered.digest,
                          manifest=rendered.manifest, pdf_sha256=rendered.sha256, pdf_bytes=len(rendered.pdf),
@@ -162,4 +168,4 @@ def file_name(row: IssuedDocument, subject: User) -> str:
     return f"{slug(subject.full_name)}-{row.kind.replace('_', '-')}-{row.id}.pdf"
 
 
-__all__ = ["HR", "KINDS", "Kind", "OWN", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "may_issue_all", "register", "slug"]
+__all__ = ["HR", "KINDS", "Kind", "OWN", "PDF_CACHE", "PRIVATE", "file_name", "issue", "kinds_for", "may_issue", "may_issue_all", "register", "slug"]

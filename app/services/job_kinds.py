@@ -80,7 +80,8 @@ def _portfolio_pdf(session: Session, job: Job, root: Path) -> jobs.Output:
     subject = session.get(User, _person(job))
     if subject is None:
         raise LookupError("this person's account no longer exists")
-    row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id)
+    row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id,
+                               pdf_cache=root / documents.PDF_CACHE)
     return jobs.write_atomically(root, f"{_folder(job)}/portfolio/{documents.file_name(row, subject)}", [pdf])
 
 
@@ -136,7 +137,8 @@ def _run_document_item(session: Session, job: Job, item: JobItem, root: Path) ->
         raise LookupError("this person's account no longer exists")
     row, pdf = documents.issue(session, str(params["kind"]), subject, job.requested_by, dt.date.today(),
                                options=params.get("options") or {}, job_id=job.id,
-                               evidence_dir=Path(params["evidence_dir"]) if params.get("evidence_dir") else None)
+                               evidence_dir=Path(params["evidence_dir"]) if params.get("evidence_dir") else None,
+                               pdf_cache=root / documents.PDF_CACHE)
     return jobs.write_atomically(root, f"{_folder(job)}/{documents.file_name(row, subject)}", [pdf])
 
 
