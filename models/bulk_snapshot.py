@@ -20,6 +20,12 @@ older rows); without it every row is read, as models.snapshot does. `people_with
 hands back the User rows, with role grants, profile, working patterns, leave and registrations
 filled in, so a caller can decide which pathways apply without another query.
 
+`people_with_full_snapshots` builds everything build_snapshot reads (cases, contacts, sign-offs, ratings,
+training hours, supervision given and HR facts as well), equal to build_snapshot's snapshot person by person, in
+18 queries whatever the number of people, for pages that judge readiness for a list of people (the supervisor
+home). It converts rows with the same converters as the one-person builders (models.snapshot,
+models.training_snapshot, models.supervisor_snapshot) and filters with the same conditions.
+
 Supervision notes (`themes`, countersign comments) are never selected, so a later change cannot
 leak them onto an HR page by accident. CPD reflections are read only to tell whether a statement
 exists (the model's own `has_reflective_statement`), as models.snapshot does.
@@ -37,9 +43,19 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from competences import evidence as ev
+from competences.catalogue import built_in_catalogue
+from competences.claims import ClaimStatus
+from competences.evidence import HrFacts
+from models.claims import CompetenceClaim
+from models.hr_snapshot import appraisal_months, hr_facts_for
 from models.people import LeaveOfAbsence, ProfessionalRegistration, RoleGrant, StaffProfile, User, WorkingPattern
-from models.portfolio import CpdActivity, SupervisionCaseMinutes, SupervisionSession
-from models.snapshot import declaration_anchor, cpd_of, credential_of, employment_of, supervision_of
+from models.portfolio import ClinicalCase, ClinicalContact, CpdActivity, SupervisionCaseMinutes, SupervisionSession
+from models.snapshot import (_case as case_of, _contact as contact_of, _signoff as signoff_of, cpd_of, credential_of,
+                             declaration_anchor, employment_of, supervision_of)
+from models.supervisor_snapshot import COUNTED_GIVEN, GIVEN_COLUMNS, given_of
+from models.supervisor_work import OutsideSupervisionGiven
+from models.training import CtsrRating, PwpLiveAssessment, TrainingCourse, TrainingHoursEntry
+from models.training_snapshot import COUNTED_CTSR, COUNTED_HOURS, ratings_of, training_hours_of
 
 PARTS: tuple[str, ...] = ("employment", "supervision", "cpd", "credentials")
 
@@ -182,4 +198,86 @@ def snapshots_for(session: Session, user_ids: Collection[int], today: dt.date, *
     return {user.id: snap for user, snap in people_with_snapshots(session, user_ids, today, parts=parts, since=since)}
 
 
-__all__ = ["PARTS", "people_with_snapshots", "snapshots_for"]
+# --- full snapshots: everything models.snapshot.build_snapshot reads, for pages judging readiness ---------------
+
+def _owned(session: Session, model: Any, ids: list[int], *where: Any, order: tuple[Any, ...]) -> dict[int, list[Any]]:
+    """Live rows of `model` owned by any of `ids`, grouped by owner in build_snapshot's order."""
+    return _grouped(session.scalars(select(model).where(model.owner_id.in_(ids), model.deleted_at.is_(None), *where)
+                                    .order_by(*order)), "owner_id")
+
+
+def _given(session: Session, ids: list[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """Supervision given by any of `ids`: in the service (rows of GIVEN_COLUMNS by supervisor) and outside it."""
+    inside: defaultdict[int, list[Any]] = defaultdict(list)
+    for supervisor_id, *columns in session.execute(
+            select(SupervisionSession.supervisor_id, *GIVEN_COLUMNS)
+            .outerjoin(StaffProfile, StaffProfile.user_id == SupervisionSession.supervisee_id)
+            .where(SupervisionSession.supervisor_id.in_(ids), *COUNTED_GIVEN)
+            .order_by(SupervisionSession.occurred_on, SupervisionSession.id)):
+        inside[cast(int, supervisor_id)].append(columns)  # never None: it is one of `ids`
+    outside = _owned(session, OutsideSupervisionGiven, ids,
+                     order=(OutsideSupervisionGiven.given_on, OutsideSupervisionGiven.id))
+    return inside, outside
+
+
+def people_with_full_snapshots(session: Session, user_ids: Collection[int],
+                               today: dt.date) -> list[tuple[User, ev.Snapshot]]:
+    """(user, snapshot) for each id that names a user, by id: each snapshot equal to models.snapshot.build_snapshot's,
+    in 18 queries whatever the number of people (one per table build_snapshot reads, the person and profile joined).
+
+    The users come back with role grants, profile, working patterns, leave and registrations filled in, so the
+    caller can decide which pathways apply without another query.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    people = _people(session, ids)
+    profiles = [u.profile for u in people if u.profile is not None]
+    _load_employment(session, people, profiles, ids)
+    _load_credentials(session, profiles)
+    supervision = _supervision_rows(session, ids, None)
+    cpd = _cpd_rows(session, ids, None)
+    cases = _owned(session, ClinicalCase, ids, order=(ClinicalCase.started_on, ClinicalCase.id))
+    contacts = _owned(session, ClinicalContact, ids, order=(ClinicalContact.occurred_on, ClinicalContact.id))
+    signed = _owned(session, CompetenceClaim, ids,
+                    CompetenceClaim.status.in_((ClaimStatus.SIGNED_OFF, ClaimStatus.NEEDS_RESIGNING)),
+                    order=(CompetenceClaim.signed_on, CompetenceClaim.id))
+    ctsr = _grouped(session.scalars(select(CtsrRating).where(CtsrRating.owner_id.in_(ids), *COUNTED_CTSR)
+                                    .order_by(CtsrRating.rated_on, CtsrRating.id)), "owner_id")
+    live = _owned(session, PwpLiveAssessment, ids, order=(PwpLiveAssessment.assessed_on, PwpLiveAssessment.id))
+    hours: defaultdict[int, list[TrainingHoursEntry]] = defaultdict(list)
+    for owner_id, entry in session.execute(
+            select(TrainingCourse.owner_id, TrainingHoursEntry)
+            .join(TrainingCourse, TrainingCourse.id == TrainingHoursEntry.course_id)
+            .where(TrainingCourse.owner_id.in_(ids), *COUNTED_HOURS)
+            .order_by(TrainingHoursEntry.end_on, TrainingHoursEntry.id)):
+        hours[owner_id].append(entry)
+    given_inside, given_outside = _given(session, ids)
+    # The look-back build_snapshot's hr_facts uses, so the facts match it (and cost no catalogue query).
+    hr = hr_facts_for(session, [p.id for p in profiles], today, months=appraisal_months(built_in_catalogue(), today))
+
+    out = []
+    for user in people:
+        uid, profile = user.id, user.profile
+        out.append((user, ev.Snapshot(
+            person_id=str(uid), today=today, employment=employment_of(user, profile),
+            cpd=tuple(cpd_of(row) for row in cpd.get(uid, ())),
+            supervision=tuple(supervision_of(row) for row in supervision.get(uid, ())),
+            cases=tuple(case_of(row) for row in cases.get(uid, ())),
+            contacts=tuple(contact_of(row) for row in contacts.get(uid, ())),
+            signoffs=tuple(signoff_of(row) for row in signed.get(uid, ())),
+            ratings=ratings_of(ctsr.get(uid, ()), live.get(uid, ())),
+            training=tuple(training_hours_of(row) for row in hours.get(uid, ())),
+            supervision_given=given_of(given_inside.get(uid, ()), given_outside.get(uid, ())),
+            hr=hr.get(profile.id, HrFacts()) if profile is not None else HrFacts(),
+            credentials=tuple(credential_of(reg, profile, today) for reg in profile.registrations) if profile else (),
+            declaration_anchor=declaration_anchor(profile))))
+    return out
+
+
+def full_snapshots_for(session: Session, user_ids: Collection[int], today: dt.date) -> dict[int, ev.Snapshot]:
+    """{user id: the snapshot build_snapshot would build}, in 18 queries whatever the number of people."""
+    return {user.id: snap for user, snap in people_with_full_snapshots(session, user_ids, today)}
+
+
+__all__ = ["PARTS", "full_snapshots_for", "people_with_full_snapshots", "people_with_snapshots", "snapshots_for"]

@@ -47,7 +47,7 @@ class User(Base):
 
     organisation: Mapped[Organisation] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="RoleGrant.role"
+        back_populates="user", cascade="all, delete-orphan", order_by="(RoleGrant.role, RoleGrant.id)"
     )
     profile: Mapped[StaffProfile | None] = relationship(back_populates="user", uselist=False)
 
@@ -128,7 +128,7 @@ class StaffProfile(Base):
         back_populates="profile", order_by="LeaveOfAbsence.starts_on", cascade="all, delete-orphan"
     )
     registrations: Mapped[list[ProfessionalRegistration]] = relationship(
-        back_populates="profile", order_by="ProfessionalRegistration.regulator", cascade="all, delete-orphan"
+        back_populates="profile", order_by="(ProfessionalRegistration.regulator, ProfessionalRegistration.id)", cascade="all, delete-orphan"
     )
 
     def wte_on(self, day: dt.date) -> Decimal | None:

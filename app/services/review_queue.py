@@ -17,8 +17,8 @@ that function, not at the top of this module (that would be a cycle):
 
 Tests may pass any tuple to `queue_for`. For the same reason this module imports no service that
 imports a provider (supervision_log imports countersigning): the supervisee summaries at the
-bottom import it when called. They are a separate, bounded part: readiness costs a snapshot per
-supervisee.
+bottom import it when called. They are a separate part: readiness is judged for all the supervisees
+at once (app.services.readiness.readiness_for_many), so it too costs a fixed number of queries.
 """
 from __future__ import annotations
 
@@ -187,9 +187,9 @@ def supervisee_summaries(session: Session, relationships: Sequence[StaffRelation
                          today: dt.date) -> list[SuperviseeSummary]:
     """Each current supervisee once, with readiness per applicable pathway, supervision this month and items waiting.
 
-    Cost: one query for the month's minutes, then readiness builds each supervisee's snapshot
-    (app.services.readiness.readiness_for: about 20 queries a person), so this part grows with
-    the number of supervisees — acceptable for a supervisor's handful; the queue above does not.
+    Cost: one query for the month's minutes, then readiness for them all at once
+    (app.services.readiness.readiness_for_many: 24 queries whatever their number), so like the
+    queue above it does not grow with the number of supervisees.
     """
     from app.services import supervision_log  # not at the top: it imports a provider (see the module docstring)
 
@@ -197,6 +197,7 @@ def supervisee_summaries(session: Session, relationships: Sequence[StaffRelation
     for rel in relationships:
         by_person.setdefault(rel.junior_id, []).append(rel)
     minutes = minutes_this_month(session, list(by_person), today)
+    reports = readiness.readiness_for_many(session, [rels[0].junior for rels in by_person.values()], today)
     waiting: dict[int, int] = {}
     for item in queue:
         waiting[item.supervisee_id] = waiting.get(item.supervisee_id, 0) + 1
@@ -206,7 +207,7 @@ def supervisee_summaries(session: Session, relationships: Sequence[StaffRelation
         wte: Decimal | None = supervision_log.wte_on(person.profile, today)
         found.append(SuperviseeSummary(
             person=person, relationships=tuple(rels),
-            readiness=tuple(readiness.summary_rows(readiness.readiness_for(session, person, today))),
+            readiness=tuple(readiness.summary_rows(reports.get(person_id, []))),
             minutes_this_month=minutes.get(person_id, 0), monthly_minimum=supervision_log.monthly_target(wte),
             waiting=waiting.get(person_id, 0)))
     return sorted(found, key=lambda s: s.person.full_name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -139,20 +139,9 @@ class RequiredReport:
         return self.report is not None
 
 
-def _supervision_relationships(session: Session, person_id: int, today: dt.date) -> list[StaffRelationship]:
-    return list(session.scalars(select(StaffRelationship).where(
-        StaffRelationship.junior_id == person_id, StaffRelationship.kind == RelationshipKind.SUPERVISION,
-        StaffRelationship.starts_on <= today).order_by(StaffRelationship.starts_on, StaffRelationship.id)))
-
-
-def reports_required(session: Session, person: User, today: dt.date) -> list[RequiredReport]:
-    """The current supervisors' reports, and the previous supervisor's while no current one has
-    supervised the person for 6 months (a relationship that started exactly 6 months ago is old enough).
-
-    With several current supervisors, each one's report is listed; the previous supervisor is the one whose
-    supervision ended most recently among those not supervising now. Three queries.
-    """
-    relationships = _supervision_relationships(session, person.id, today)
+def _needed(relationships: Sequence[StaffRelationship], today: dt.date) -> list[tuple[int, str, dt.date]]:
+    """(supervisor id, "current" or "previous", supervising since) from one person's supervision relationships
+    that started by today, oldest first."""
     current = [r for r in relationships if r.covers(today)]
     current_ids = list(dict.fromkeys(r.senior_id for r in current))
     since = {sid: min(r.starts_on for r in current if r.senior_id == sid) for sid in current_ids}
@@ -164,17 +153,43 @@ def reports_required(session: Session, person: User, today: dt.date) -> list[Req
         if ended:
             last = max(ended, key=lambda r: (r.ends_on or r.starts_on, r.id))
             needed.append((last.senior_id, "previous", min(r.starts_on for r in ended if r.senior_id == last.senior_id)))
-    if not needed:
-        return []
+    return needed
+
+
+def reports_required(session: Session, person: User, today: dt.date) -> list[RequiredReport]:
+    """The current supervisors' reports, and the previous supervisor's while no current one has
+    supervised the person for 6 months (a relationship that started exactly 6 months ago is old enough).
+
+    With several current supervisors, each one's report is listed; the previous supervisor is the one whose
+    supervision ended most recently among those not supervising now. Three queries.
+    """
+    return reports_required_for(session, [person.id], today)[person.id]
+
+
+def reports_required_for(session: Session, person_ids: Collection[int], today: dt.date) -> dict[int, list[RequiredReport]]:
+    """reports_required for many people ({person id: their reports}), in three queries whatever their number."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    relationships: dict[int, list[StaffRelationship]] = {pid: [] for pid in ids}
+    for rel in session.scalars(select(StaffRelationship).where(
+            StaffRelationship.junior_id.in_(ids), StaffRelationship.kind == RelationshipKind.SUPERVISION,
+            StaffRelationship.starts_on <= today).order_by(StaffRelationship.starts_on, StaffRelationship.id)):
+        relationships[rel.junior_id].append(rel)
+    needed = {pid: _needed(rels, today) for pid, rels in relationships.items()}
+    supervisor_ids = sorted({sid for found in needed.values() for sid, _, _ in found})
+    if not supervisor_ids:
+        return {pid: [] for pid in ids}
     valid_from = add_months(today, -REPORT_VALID_MONTHS)
-    ids = [sid for sid, _, _ in needed]
-    reports = session.scalars(select(SupervisorReport).where(
-        SupervisorReport.supervisee_id == person.id, SupervisorReport.supervisor_id.in_(ids),
+    # Oldest first, so the newest report from each supervisor about each person is kept.
+    newest = {(r.supervisee_id, r.supervisor_id): r for r in session.scalars(select(SupervisorReport).where(
+        SupervisorReport.supervisee_id.in_(ids), SupervisorReport.supervisor_id.in_(supervisor_ids),
         SupervisorReport.written_on > valid_from, SupervisorReport.written_on <= today)
-        .order_by(SupervisorReport.written_on, SupervisorReport.id))
-    newest = {r.supervisor_id: r for r in reports}
-    names: dict[int, str] = {uid: name for uid, name in session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))}
-    return [RequiredReport(sid, names.get(sid, ""), role, start, newest.get(sid)) for sid, role, start in needed]
+        .order_by(SupervisorReport.written_on, SupervisorReport.id))}
+    names: dict[int, str] = {uid: name for uid, name in session.execute(
+        select(User.id, User.full_name).where(User.id.in_(supervisor_ids)))}
+    return {pid: [RequiredReport(sid, names.get(sid, ""), role, start, newest.get((pid, sid)))
+                  for sid, role, start in found] for pid, found in needed.items()}
 
 
 # --- the review queue --------------------------------------------------------------------------
@@ -211,4 +226,4 @@ def reports_due(session: Session, supervisor: User, supervisees: Sequence[User],
 
 
 __all__ = ["RECOMMENDATIONS", "ReportInput", "RequiredReport", "acknowledge_report", "can_read_report",
-           "reports_about", "reports_due", "reports_required", "write_report"]
+           "reports_about", "reports_due", "reports_required", "reports_required_for", "write_report"]
