@@ -61,6 +61,7 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "REDIS_URL": env.get("REDIS_URL") or None,
         #: The RQ queue the workers listen on (`rq worker waymark`).
         "RQ_QUEUE": env.get("RQ_QUEUE") or "waymark",
+        "JOB_PARTS": _int(env, "JOB_PARTS", 4, minimum=1),
         #: Where job results (exports) are written, outside static/ (app.jobs).
         "JOBS_DIR": env.get("JOBS_DIR") or str(instance / "jobs"),
         #: Days a finished job's files are kept before `waymark jobs purge` deletes them.

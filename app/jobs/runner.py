@@ -2,7 +2,9 @@
 
 Both call `app.services.jobs.run` with the job's id, so the work is the same code either way; only
 the hand-over differs. RQ workers (`rq worker waymark --url $REDIS_URL`, several in parallel) build
-the app once per process from the same environment as the web server.
+the app from the same environment as the web server. On RQ a job of many items is queued as several
+parts (up to JOB_PARTS, one per worker you run), which take its items between them; a part with
+nothing left to do ends at once.
 """
 from __future__ import annotations
 
@@ -14,21 +16,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 import app.services.document_kinds  # noqa: F401  (registers the document kinds)
 import app.services.job_kinds  # noqa: F401  (registers the job kinds)
 from app.database import session_factory
 from app.services import jobs
+from models.jobs import ItemStatus, Job, JobItem
 
 QUEUE = "waymark"
+#: How many RQ parts a job of many items is split into when the config does not say (JOB_PARTS): at most
+#: this many workers share one job. Extra parts cost a worker a moment each; too few leave workers idle.
+PARTS = 4
 #: Longest an RQ job may run before RQ stops it (a bulk export of a whole service is well under this).
 JOB_TIMEOUT = 6 * 3600
 log = logging.getLogger(__name__)
 
 
-def run_in(app: Flask, job_id: int) -> None:
+def run_in(app: Flask, job_id: int, attempt: int | None = None) -> None:
     with app.app_context():
-        jobs.run(session_factory(), job_id, Path(app.config["JOBS_DIR"]))
+        jobs.run(session_factory(), job_id, Path(app.config["JOBS_DIR"]), attempt=attempt)
 
 
 class ThreadWorker:
@@ -86,20 +94,40 @@ def enqueue(job_id: int) -> None:
     """Hand a committed job to whichever worker this deployment uses."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     redis_url = app.config.get("REDIS_URL")
-    if redis_url:
-        rq_queue(redis_url, app.config.get("RQ_QUEUE") or QUEUE).enqueue(work, job_id, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=86400)
-    else:
+    if not redis_url:
         thread_worker(app).submit(job_id)
+        return
+    attempt, parts = _parts(app, job_id)
+    queue = rq_queue(redis_url, app.config.get("RQ_QUEUE") or QUEUE)
+    for _ in range(parts):
+        queue.enqueue(work, job_id, attempt, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=86400)
+
+
+def _parts(app: Flask, job_id: int) -> tuple[int | None, int]:
+    """The attempt the parts belong to, and how many to queue: one per pending item, up to JOB_PARTS.
+
+    SQLite has no row locks to share items with, so there a job is always one part.
+    """
+    if make_url(app.config["DATABASE_URL"]).get_backend_name() == "sqlite":
+        return None, 1
+    with session_factory()() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return None, 1
+        pending = session.scalar(select(func.count()).select_from(JobItem).where(
+            JobItem.job_id == job_id, JobItem.status == ItemStatus.PENDING)) or 0
+        attempt = job.attempts + 1
+    return attempt, max(1, min(pending, int(app.config.get("JOB_PARTS") or PARTS)))
 
 
 _worker_app: Flask | None = None
 
 
-def work(job_id: int) -> None:
-    """The RQ entry point: build the app once per worker process, then run the job."""
+def work(job_id: int, attempt: int | None = None) -> None:
+    """The RQ entry point: build the app once per worker process, then run the job (or its part of it)."""
     global _worker_app
     if _worker_app is None:
         from app import create_app
 
         _worker_app = create_app()
-    run_in(_worker_app, job_id)
+    run_in(_worker_app, job_id, attempt)

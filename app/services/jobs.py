@@ -6,6 +6,9 @@ records a failed item's reason and goes on with the rest, then finishes. A worke
 leaves a job whose heartbeat stops moving: `stalled` spots it, and `resume` queues it again to carry
 on from the first item not yet done. Files are written under a temporary name and renamed into
 place (`write_atomically`), so a crash never leaves a half-written file under its final name.
+Several RQ workers may share one job (app.jobs.runner queues one part per worker): items are taken
+one at a time under a row lock and counted with atomic updates, so a bulk export of many people
+goes as fast as the workers allow, and its progress and resume work as with one.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.errors import DomainError
@@ -130,13 +133,26 @@ def params_of(job: Job) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _claim(session: Session, job_id: int, now: dt.datetime) -> Job | None:
-    """Mark the job running (one worker at a time); None when there is nothing to do."""
-    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+def _claim(session: Session, job_id: int, now: dt.datetime, attempt: int | None) -> Job | None:
+    """Mark the job running, or join the attempt already running; None when there is nothing to do.
+
+    Without `attempt` one worker has the job at a time. With it (the attempt number `enqueue` expects),
+    every part queued for that attempt joins in, and a part left over from an earlier attempt does nothing.
+    """
+    # FOR NO KEY UPDATE: other parts hold KEY SHARE on the row (their documents point at the job) while
+    # they render; a plain FOR UPDATE would wait for each render to end.
+    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(key_share=True))
     if job is None or job.status is JobStatus.DONE:
         return None
     if job.status is JobStatus.RUNNING and not stalled(job, now):
-        return None  # another worker has it
+        if attempt is None or attempt != job.attempts:
+            return None  # another worker has it
+        job.heartbeat_at = now
+        session.commit()
+        return job
+    if (attempt is not None and not stalled(job, now)
+            and not (job.status is JobStatus.QUEUED and job.attempts + 1 == attempt)):
+        return None  # a part of an attempt that is over
     job.status = JobStatus.RUNNING
     job.started_at = job.started_at or now
     job.heartbeat_at = now
@@ -146,10 +162,16 @@ def _claim(session: Session, job_id: int, now: dt.datetime) -> Job | None:
     return job
 
 
-def run(factory: sessionmaker[Any], job_id: int, files_dir: Path, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
-    """Do every pending item of the job, then finish it. Safe to call again after a crash."""
+def run(factory: sessionmaker[Any], job_id: int, files_dir: Path, *, clock: Callable[[], dt.datetime] = utcnow,
+        attempt: int | None = None) -> None:
+    """Do the job's pending items, then finish it. Safe to call again after a crash.
+
+    Several workers may run the same attempt at once: each takes the next pending item no other holds
+    (a row lock, SKIP LOCKED on PostgreSQL), counts it with an atomic UPDATE, and the last to find
+    nothing left finishes the job.
+    """
     with factory() as session:
-        job = _claim(session, job_id, clock())
+        job = _claim(session, job_id, clock(), attempt)
         if job is None:
             return
         kind = KINDS.get(job.kind)
@@ -157,33 +179,80 @@ def run(factory: sessionmaker[Any], job_id: int, files_dir: Path, *, clock: Call
             job.status, job.error = JobStatus.FAILED, f"Unknown kind of job {job.kind!r}"
             session.commit()
             return
-        pending = [i.id for i in job.items if i.status is ItemStatus.PENDING]
-        for item_id in pending:
-            _run_item(session, kind, job_id, item_id, files_dir, clock)
-        _finish(session, kind, job_id, files_dir, clock)
+        while _run_next_item(session, kind, job_id, files_dir, clock):
+            pass
+        _finish_if_last(session, kind, job_id, files_dir, clock)
 
 
-def _run_item(session: Session, kind: JobKind, job_id: int, item_id: int, files_dir: Path,
-              clock: Callable[[], dt.datetime]) -> None:
-    job, item = session.get_one(Job, job_id), session.get_one(JobItem, item_id)
-    job.current_item = item.label
-    job.heartbeat_at = clock()
+def _next_pending(session: Session, job_id: int, item_id: int | None = None) -> JobItem | None:
+    """The first pending item (or this one, if still pending) that no other worker holds, locked until commit."""
+    stmt = select(JobItem).where(JobItem.job_id == job_id, JobItem.status == ItemStatus.PENDING)
+    if item_id is not None:
+        stmt = stmt.where(JobItem.id == item_id)
+    return session.scalar(stmt.order_by(JobItem.position).limit(1)
+                          .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+
+
+def _count(session: Session, job_id: int, now: dt.datetime, *, failed: bool) -> None:
+    """done (and failed) += 1 in the database, not from this session's stale copy: other workers count too."""
+    values: dict[str, Any] = {"done": Job.done + 1, "heartbeat_at": now}
+    if failed:
+        values["failed"] = Job.failed + 1
+    session.execute(update(Job).where(Job.id == job_id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def _run_next_item(session: Session, kind: JobKind, job_id: int, files_dir: Path,
+                   clock: Callable[[], dt.datetime]) -> bool:
+    """Run one pending item in its own transaction; False when none is left for this worker."""
+    # A short transaction names the item on the job's page; the item is then locked again for its run,
+    # so the job's row is never held while a document renders.
+    peek = _next_pending(session, job_id)
+    if peek is None:
+        session.rollback()
+        return False
+    item_id, label = peek.id, peek.label
+    session.execute(update(Job).where(Job.id == job_id).values(current_item=label, heartbeat_at=clock())
+                    .execution_options(synchronize_session=False))
     session.commit()
+    item = _next_pending(session, job_id, item_id)
+    if item is None:
+        session.rollback()
+        return True  # another worker took it in between; try the next one
+    job = session.get_one(Job, job_id, populate_existing=True)
     try:
         output = kind.run_item(session, job, item, files_dir)
     except Exception as exc:  # noqa: BLE001 — one item's failure is recorded and the rest go on
         session.rollback()
-        job, item = session.get_one(Job, job_id), session.get_one(JobItem, item_id)
+        # The lock went with the rollback: take it again, and count the failure only if nobody else did.
+        item = session.scalar(select(JobItem).where(JobItem.id == item_id).with_for_update()
+                              .execution_options(populate_existing=True))
+        if item is None or item.status is not ItemStatus.PENDING:
+            session.rollback()
+            return True
         item.status, item.error = ItemStatus.FAILED, (str(exc) or type(exc).__name__)[:MAX_ERROR]
-        job.failed += 1
+        _count(session, job_id, clock(), failed=True)
     else:
         item.status = ItemStatus.DONE
         if output is not None:
             item.output_file, item.sha256 = output.path, output.sha256
+        _count(session, job_id, clock(), failed=False)
     item.finished_at = clock()
-    job.done += 1
-    job.heartbeat_at = clock()
     session.commit()
+    return True
+
+
+def _finish_if_last(session: Session, kind: JobKind, job_id: int, files_dir: Path,
+                    clock: Callable[[], dt.datetime]) -> None:
+    """Finish the job unless another worker already has, or still holds an item (it finishes, then)."""
+    session.expire_all()
+    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(key_share=True))
+    pending = session.scalar(select(JobItem.id).where(JobItem.job_id == job_id,
+                                                      JobItem.status == ItemStatus.PENDING).limit(1))
+    if job is None or job.status is not JobStatus.RUNNING or pending is not None:
+        session.rollback()
+        return
+    _finish(session, kind, job_id, files_dir, clock)
 
 
 def _finish(session: Session, kind: JobKind, job_id: int, files_dir: Path, clock: Callable[[], dt.datetime]) -> None:
