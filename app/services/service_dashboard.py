@@ -17,9 +17,15 @@ Decisions a reviewer would ask about:
   the WTE (90 minutes; 45 below half-time, from the data) and months wholly on leave are exactly
   the rule's. A month with no working pattern of theirs (before they started, after they left) is
   not expected of someone who has patterns recorded. The current month is not over, so its minutes
-  are shown "so far" and nobody is counted below their minimum for it until it ends. The rule runs
-  once per person and month; what does not change from month to month (the narrowed rules, the
-  months' windows, the records bucketed by month) is worked out once.
+  are shown "so far" and nobody is counted below their minimum for it until it ends. The minutes
+  come summed per person and month from the database (models.supervision_months) and each month is
+  judged from the sums by competences.month_totals, which gives the narrowed rule's own answer
+  (`month_results`, the rule on the records, stays as the reference; tests prove them equal). A rule
+  whose filter tests something the sums do not keep is judged on the records instead.
+* Cache: `DashboardCache` keeps a worker's last few dashboards keyed on the database, the scope,
+  the service filter, today, the sections and the audit chain head's seq (read first), so any
+  audited change anywhere builds the next one afresh. It is never the source of truth; the view
+  turns it off under test unless DASHBOARD_CACHE is set.
 * CPD compliance covers people with a declaration year (Snapshot.declaration_anchor) and judges
   their pathways' CPD requirements whose window is the declaration year. Not met yet but with at
   least the share of the target that the whole days gone by call for, rounded down, is "on track"
@@ -39,12 +45,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.credentials import rules as credential_rules
@@ -57,6 +64,7 @@ from competences.catalogue import Catalogue
 from competences.credentials import (KINDS_BY_ID, NOT_HELD, CredentialFacts, CredentialRules, CredentialStatus, Flags,
                                      flags)
 from competences.evidence import Snapshot, SupervisionSession
+from competences.month_totals import SupervisionTotal, judge_month, judges_by_totals
 from competences.pathways import Pathway
 from competences.requirements import Context, Rule, Window
 from competences.rules import MonthlyMinutesRule, minutes_text, wte_on
@@ -64,8 +72,9 @@ from competences.windows import WindowSpec, add_months, calendar_month, long_dat
 from exports.dashboard_charts import (CPD_STATUSES, BandFigures, TableChart, cpd_chart, credentials_chart, due_chart,
                                       establishment_chart, number_text, skills_chart, supervision_chart)
 from exports.tables import Cell
-from models import Post, Service, StaffProfile, Team, User, WorkingPattern
-from models.bulk_snapshot import people_with_snapshots
+from models import AuditChainHead, Post, Service, StaffProfile, Team, User, WorkingPattern
+from models.bulk_snapshot import people_with_snapshots, snapshots_for
+from models.supervision_months import supervision_month_totals
 from models.hr import ProgressionDecision, ProgressionOutcome
 from models.ksa import KsaPortfolio
 from models.reference_data import catalogue_for
@@ -161,16 +170,22 @@ class _Person:
     snapshot: Snapshot
 
 
+def _people_ids(scope: Scope, service_id: int | None) -> Select[Any]:
+    """The ids of the people in view, as a query: other queries take it as a subquery, never as a list of ids."""
+    q = people_in(scope).with_only_columns(User.id)
+    return q.where(Team.service_id == service_id) if service_id is not None else q
+
+
+def _since(today: dt.date) -> dict[str, dt.date]:
+    return {"supervision": add_months(today.replace(day=1), -SUPERVISION_MONTHS),
+            # a declaration year extended by a long leave may reach back further than one year
+            "cpd": add_months(today, -36)}
+
+
 def _people(session: Session, scope: Scope, service_id: int | None, today: dt.date,
             parts: set[str]) -> list[_Person]:
-    q = people_in(scope).with_only_columns(User.id)
-    if service_id is not None:
-        q = q.where(Team.service_id == service_id)
-    ids = list(session.scalars(q))
-    since = {"supervision": add_months(today.replace(day=1), -SUPERVISION_MONTHS),
-             # a declaration year extended by a long leave may reach back further than one year
-             "cpd": add_months(today, -36)}
-    loaded = people_with_snapshots(session, ids, today, parts=parts | {"employment"}, since=since)
+    ids = list(session.scalars(_people_ids(scope, service_id)))
+    loaded = people_with_snapshots(session, ids, today, parts=parts | {"employment"}, since=_since(today))
     people = [_Person(user, user.profile, snap) for user, snap in loaded if user.profile is not None]
     return sorted(people, key=lambda p: (p.user.full_name.lower(), p.user.id))
 
@@ -467,21 +482,50 @@ def _by_month(records: Sequence[SupervisionSession]) -> defaultdict[tuple[int, i
 SO_FAR = "So far: judged when the month ends"
 
 
-def _supervision(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
-                 catalogue: Catalogue) -> Section:
+def month_results_by_totals(snapshot: Snapshot, rules: Sequence[tuple[Pathway, MonthlyMinutesRule]], month: dt.date,
+                            catalogue: Catalogue, totals: Sequence[SupervisionTotal]) -> list[_Judged]:
+    """month_results from the month's supervision totals (models.supervision_months), not its records: the same
+    answers (competences.month_totals says why) for rules that pass judges_by_totals."""
+    return _judge_totals(snapshot, _narrowed(rules, catalogue), calendar_month(month), totals)
+
+
+def _judge_totals(snapshot: Snapshot, rules: Sequence[_Narrowed], window: Window,
+                  totals: Sequence[SupervisionTotal]) -> list[_Judged]:
+    if min(window.end, snapshot.today) < window.start or not _works_in(snapshot, window.start, window.end):
+        return []
+    out = []
+    for narrowed in rules:
+        judged = judge_month(narrowed.rule, window.start, snapshot.today, snapshot.employment, totals)
+        if judged is not None:
+            out.append(_Judged(narrowed.title, judged.minutes, judged.minimum, judged.met))
+    return out
+
+
+def _supervision(session: Session, people_ids: Select[Any], people: list[_Person],
+                 pathways: Mapping[int, list[Pathway]], today: dt.date, catalogue: Catalogue) -> Section:
     this_month = today.replace(day=1)
     months = [add_months(this_month, -i) for i in range(SUPERVISION_MONTHS, -1, -1)]
     windows = [(month, _month_key(month), calendar_month(month)) for month in months]
     expected: defaultdict[str, list[Entry]] = defaultdict(list)
     below: defaultdict[str, list[Entry]] = defaultdict(list)
+    judged_people = []
     for p in people:
         rules = _narrowed([(pw, r) for pw in pathways[p.user.id] for r in pw.requirements
                            if isinstance(r, MonthlyMinutesRule) and _applies(pw, r)], catalogue)
-        if not rules:
-            continue
-        records = _by_month(p.snapshot.supervision)
+        if rules:
+            judged_people.append((p, rules))
+    totals = supervision_month_totals(session, people_ids.scalar_subquery(), months[0], today) if judged_people else {}
+    # A rule filtering on what the totals do not keep (a date, an id, the minutes) is judged on the records.
+    by_records = [p.user.id for p, rules in judged_people if not all(judges_by_totals(n.rule) for n in rules)]
+    records = ({uid: snap.supervision for uid, snap in snapshots_for(
+        session, by_records, today, parts={"supervision"}, since=_since(today)).items()} if by_records else {})
+    for p, rules in judged_people:
+        mine = _by_month(records[p.user.id]) if p.user.id in records else None
+        theirs = totals.get(p.user.id, {})
         for month, key, window in windows:
-            judged = _judge_month(p.snapshot, rules, window, records.get((month.year, month.month), ()))
+            at = (month.year, month.month)
+            judged = (_judge_month(p.snapshot, rules, window, mine.get(at, ())) if mine is not None
+                      else _judge_totals(p.snapshot, rules, window, theirs.get(at, ())))
             if not judged:
                 continue
             wte = wte_on(p.snapshot.employment, min(window.end, today))
@@ -593,7 +637,8 @@ _PARTS: dict[str, set[str]] = {
     "establishment": {"employment"},
     "progression": set(),
     "credentials": {"credentials"},
-    "supervision": {"employment", "supervision", "credentials"},
+    # The minutes come from models.supervision_months' sums, not from the snapshots.
+    "supervision": {"employment", "credentials"},
     "cpd": {"employment", "cpd", "credentials"},
     "skills": set(),
 }
@@ -617,7 +662,8 @@ def dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int
         "establishment": lambda: _establishment(session, scope, service_id, people, today),
         "progression": lambda: _progression(session, people, today, catalogue),
         "credentials": lambda: _credentials(session, people, today),
-        "supervision": lambda: _supervision(people, pathways, today, catalogue),
+        "supervision": lambda: _supervision(session, _people_ids(scope, service_id), people, pathways, today,
+                                            catalogue),
         "cpd": lambda: _cpd(people, pathways, today, catalogue),
         "skills": lambda: _skills(session, scope, service_id, today),
     }
@@ -625,5 +671,51 @@ def dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int
                      sections=tuple(builders[k]() for k in wanted))
 
 
-__all__ = ["Dashboard", "Entry", "PeopleList", "SECTIONS", "Section", "cpd_status", "dashboard", "month_results",
-           "services_in_view"]
+# --- the cache ---------------------------------------------------------------------------------
+
+#: (database, scope, service filter, today, the sections asked for, the audit chain's last seq)
+_Key = tuple[str, Scope, int | None, dt.date, tuple[str, ...] | None, int | None]
+
+
+class DashboardCache:
+    """The last few dashboards built in this process, for as long as nothing audited has changed since.
+
+    The key holds the audit chain head's seq, read before the dashboard is built, so any audited change anywhere
+    (a supervision record, a working pattern, a correction to the rules) makes the next request build afresh. It
+    is never the source of truth: a miss builds from the database as `dashboard` does, and it holds a few entries.
+    """
+
+    def __init__(self, entries: int = 8) -> None:
+        self._entries = entries
+        self._boards: OrderedDict[_Key, Dashboard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def dashboard(self, session: Session, scope: Scope, today: dt.date, *, service_id: int | None = None,
+                  only: Sequence[str] | None = None) -> Dashboard:
+        """As `dashboard`, from the cache when nothing audited changed since it was built (one query then)."""
+        seq = session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1))
+        where = session.get_bind().engine.url.render_as_string(hide_password=True)
+        key: _Key = (where, scope, service_id, today, tuple(only) if only is not None else None, seq)
+        whole: _Key = (*key[:4], None, seq)
+        with self._lock:
+            found = self._boards.get(key) or self._boards.get(whole)
+            if found is not None:
+                self._boards.move_to_end(key if key in self._boards else whole)
+        if found is not None:
+            if only is None or len(found.sections) == len([k for k in SECTIONS if k in only]):
+                return found
+            return dataclasses.replace(found, sections=tuple(s for s in found.sections if s.key in only))
+        board = dashboard(session, scope, today, service_id=service_id, only=only)
+        with self._lock:
+            self._boards[key] = board
+            while len(self._boards) > self._entries:
+                self._boards.popitem(last=False)
+        return board
+
+    def clear(self) -> None:
+        with self._lock:
+            self._boards.clear()
+
+
+__all__ = ["Dashboard", "DashboardCache", "Entry", "PeopleList", "SECTIONS", "Section", "cpd_status", "dashboard", "month_results",
+           "month_results_by_totals", "services_in_view"]

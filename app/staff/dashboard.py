@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
@@ -27,7 +27,19 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-class DashboardFilterForm(FlaskForm):
+#: This worker's last few dashboards (service_dashboard.DashboardCache: keyed on the audit chain, never the truth).
+_CACHE = service.DashboardCache()
+
+
+def _board(scope: Scope, day: dt.date, service_id: int | None, only: list[str] | None = None) -> service.Dashboard:
+    """The cache is on unless DASHBOARD_CACHE says otherwise; off by default under test, where rolled-back data
+    could come back with an audit seq already seen."""
+    if current_app.config.get("DASHBOARD_CACHE", not current_app.testing):
+        return _CACHE.dashboard(db(), scope, day, service_id=service_id, only=only)
+    return service.dashboard(db(), scope, day, service_id=service_id, only=only)
+
+
+class DashboardFilterForm(WaymarkForm):
     """Sent with GET, so a filtered dashboard can be bookmarked."""
 
     class Meta:
@@ -55,7 +67,7 @@ def dashboard() -> tuple[str, int]:
     session, day = db(), today()
     scope = scope_of(session, current_user, day)
     form, services, service_id, valid = _filtered(scope)
-    board = service.dashboard(session, scope, day, service_id=service_id)
+    board = _board(scope, day, service_id)
     filters = {"service": str(service_id)} if service_id else {}
     return render_template("staff/dashboard.html", form=form, board=board, services=services, scope=scope,
                            filters=filters), 200 if valid else 400
@@ -72,7 +84,7 @@ def dashboard_people() -> str | Response:
     _form, _services, service_id, valid = _filtered(scope)
     if not valid:
         abort(404)
-    board = service.dashboard(session, scope, day, service_id=service_id, only=[section])
+    board = _board(scope, day, service_id, [section])
     found = board.people_list(section, key)
     fmt = request.args.get("format")
     if fmt is not None:
