@@ -85,6 +85,9 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
         #: Strict-Transport-Security on every response: on in production (which must be served over HTTPS).
         "HSTS": _bool(env.get("HSTS"), production),
+        #: Each worker keeps its last few HR dashboards, keyed on the audit chain head (app.services.service_dashboard);
+        #: off under test, where rolled-back data can bring a chain position back.
+        "DASHBOARD_CACHE": _bool(env.get("DASHBOARD_CACHE"), environment != "testing"),
         "LOGIN_LOCKOUT_MINUTES": _int(env, "LOGIN_LOCKOUT_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int(env, "PASSWORD_RESET_HOURS", 24),
         "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 12, minimum=8),
