@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -51,4 +51,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> tuple[str, int]:
         log.exception("unhandled error", exc_info=err)
+        # A failed flush leaves the request's session unusable, and the page reads the signed-in user through it.
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
         return _page(500)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -29,14 +29,14 @@ bp = Blueprint("leavers", __name__)
 PER_PAGE = 50
 
 
-class LeavingDateForm(FlaskForm):
+class LeavingDateForm(WaymarkForm):
     """The day the person left (leave empty to remove it)."""
 
     left_on = DateField("Leaving date", validators=[Optional()],
                         invalid_value_message="Leaving date must be a real date, like 2026-03-31")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WaymarkForm):
     """A button only: the CSRF token is the whole form."""
 
 

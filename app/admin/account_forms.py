@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import (DateField, DecimalField, EmailField, HiddenField, SearchField, SelectChoice, SelectField,
                      SelectMultipleField, StringField)
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
@@ -48,7 +48,7 @@ def _check_service_needed(form: AccountForm | AddRoleForm, roles: set[str]) -> N
 
 # --- accounts ----------------------------------------------------------------------------------
 
-class AccountSearchForm(FlaskForm):
+class AccountSearchForm(WaymarkForm):
     """The filters above the account list, sent with GET so a search can be bookmarked."""
 
     class Meta:
@@ -61,7 +61,7 @@ class AccountSearchForm(FlaskForm):
                                                     ("inactive", "Inactive")]), validators=[Optional()])
 
 
-class AccountForm(FlaskForm):
+class AccountForm(WaymarkForm):
     email = EmailField("E-mail address", filters=[strip], validators=[
         DataRequired("Enter the person's e-mail address"),
         Email("Enter an e-mail address in the correct format, like name@nhs.net"),
@@ -76,7 +76,7 @@ class AccountForm(FlaskForm):
         _check_service_needed(self, set(self.roles.data or ()))
 
 
-class AddRoleForm(FlaskForm):
+class AddRoleForm(WaymarkForm):
     role = SelectField("Role", choices=choices([("", "Choose a role"), *ROLES]),
                        validators=[DataRequired("Choose the role to add")])
     service = SelectField("Service", choices=[NO_SERVICE], default="")
@@ -85,7 +85,7 @@ class AddRoleForm(FlaskForm):
         _check_service_needed(self, {self.role.data or ""})
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(WaymarkForm):
     """The deactivate / reactivate button; `active` says which."""
 
     active = HiddenField(validators=[AnyOf(("yes", "no"))])
@@ -93,7 +93,7 @@ class ActiveForm(FlaskForm):
 
 # --- the staff profile -------------------------------------------------------------------------
 
-class ProfileForm(FlaskForm):
+class ProfileForm(WaymarkForm):
     job_title = StringField("Job title", validators=[
         DataRequired("Enter the job title"), Length(max=120, message="Job title must be 120 characters or fewer")])
     core_profession = StringField("Core profession", validators=[
@@ -110,7 +110,7 @@ class ProfileForm(FlaskForm):
         Optional(), Length(max=30, message="Employee number must be 30 characters or fewer")])
 
 
-class WorkingPatternForm(FlaskForm):
+class WorkingPatternForm(WaymarkForm):
     starts_on = _date("Change from", required="Enter the date the new working pattern starts",
                       called="The date the new working pattern starts")
     wte = DecimalField("Whole-time equivalent", places=2,
@@ -118,7 +118,7 @@ class WorkingPatternForm(FlaskForm):
                        invalid_value_message="Whole-time equivalent must be a number, like 0.8")
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(WaymarkForm):
     kind = SelectField("Kind of leave", choices=choices([("", "Choose the kind of leave"),
                                                          *((k.value, k.label) for k in LeaveKind)]),
                        validators=[DataRequired("Choose the kind of leave")])
@@ -126,11 +126,11 @@ class LeaveForm(FlaskForm):
     ends_on = _date("Last day of leave")
 
 
-class EndLeaveForm(FlaskForm):
+class EndLeaveForm(WaymarkForm):
     ends_on = _date("Last day of leave", required="Enter the last day of leave")
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(WaymarkForm):
     regulator = SelectField("Regulator or accrediting body",
                             choices=choices([("", "Choose a regulator"), *((r.value, r.label) for r in Regulator)]),
                             validators=[DataRequired("Choose the regulator or accrediting body")])

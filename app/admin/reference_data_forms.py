@@ -1,7 +1,7 @@
 """The form for uploading a corrected data file; it checks shape only, app.services.reference_data checks the file."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from werkzeug.datastructures import FileStorage
 from wtforms import TextAreaField
@@ -15,7 +15,7 @@ def unix_newlines(value: str | None) -> str | None:
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
-class ReferenceDataUploadForm(FlaskForm):
+class ReferenceDataUploadForm(WaymarkForm):
     file = FileField("TOML file", validators=[
         FileAllowed(["toml"], "The file must be a TOML file whose name ends in .toml"),
         FileSize(MAX_BYTES, message=f"The file must be {MAX_BYTES // 1024} KB or smaller")])

@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -44,7 +44,7 @@ def person_choices(people: list[User], *, blank: str, roles: Sequence[Role] = ()
     return choices
 
 
-class RelationshipForm(FlaskForm):
+class RelationshipForm(WaymarkForm):
     kind = RadioField("Kind of relationship", choices=[SelectChoice(k.value, k.label) for k in RelationshipKind],
                       validators=[InputRequired("Choose the kind of relationship")])
     supervision_kind = SelectField(
@@ -61,18 +61,18 @@ class RelationshipForm(FlaskForm):
     ends_on = DayField("End date (optional)", invalid="The end date must be a real date", validators=[Optional()])
 
 
-class RelationshipDatesForm(FlaskForm):
+class RelationshipDatesForm(WaymarkForm):
     starts_on = DayField("Start date", invalid="The start date must be a real date",
                          validators=[DataRequired("Enter the start date")])
     ends_on = DayField("End date (optional)", invalid="The end date must be a real date", validators=[Optional()])
 
 
-class EndRelationshipForm(FlaskForm):
+class EndRelationshipForm(WaymarkForm):
     last_day = DayField("Last day of the relationship", invalid="The last day must be a real date",
                         validators=[DataRequired("Enter the last day of the relationship")])
 
 
-class RelationshipFilterForm(FlaskForm):
+class RelationshipFilterForm(WaymarkForm):
     """The list's filters: read from the query string, so no CSRF token (it changes nothing)."""
 
     class Meta:

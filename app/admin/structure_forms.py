@@ -5,12 +5,12 @@ ids stay unique on the page.
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(WaymarkForm):
     name = StringField("Organisation name", validators=[
         DataRequired("Enter the organisation name"),
         Length(max=120, message="The organisation name must be 120 characters or fewer")])
@@ -18,25 +18,25 @@ class OrganisationForm(FlaskForm):
         Optional(), Length(max=10, message="The ODS code must be 10 characters or fewer")])
 
 
-class AddServiceForm(FlaskForm):
+class AddServiceForm(WaymarkForm):
     service_name = StringField("Service name", validators=[
         DataRequired("Enter the service name"),
         Length(max=120, message="The service name must be 120 characters or fewer")])
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(WaymarkForm):
     name = StringField("Service name", validators=[
         DataRequired("Enter the service name"),
         Length(max=120, message="The service name must be 120 characters or fewer")])
 
 
-class AddTeamForm(FlaskForm):
+class AddTeamForm(WaymarkForm):
     team_name = StringField("Team name", validators=[
         DataRequired("Enter the team name"),
         Length(max=120, message="The team name must be 120 characters or fewer")])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(WaymarkForm):
     name = StringField("Team name", validators=[
         DataRequired("Enter the team name"),
         Length(max=120, message="The team name must be 120 characters or fewer")])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField
 from wtforms.validators import InputRequired
@@ -23,7 +23,7 @@ from app.services.document_kinds.portfolio import PERIODS, evidence_items
 from models import User
 
 
-class DocumentOptionsForm(FlaskForm):
+class DocumentOptionsForm(WaymarkForm):
     evidence = SelectMultipleField("Evidence to list", coerce=int, choices=[],
                                    invalid_choice_message="Choose only evidence from this person's own library")
     attach = BooleanField("Attach the chosen evidence files inside the PDF")

@@ -9,7 +9,7 @@ import datetime as dt
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -30,7 +30,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WaymarkForm):
     """A button only: the CSRF token is the whole form."""
 
 
@@ -78,7 +78,7 @@ def _job_kind() -> str:
     return DOCUMENTS
 
 
-class BulkForm(FlaskForm):
+class BulkForm(WaymarkForm):
     kind = SelectField("Document")
     team = SelectField("Team", coerce=str)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -27,7 +27,7 @@ from models.base import utcnow
 from models.jobs import Job
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WaymarkForm):
     """A button only: the CSRF token is the whole form."""
 
 

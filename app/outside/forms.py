@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -30,16 +30,16 @@ def _text() -> TextAreaField:
         Length(max=MAX_REFERENCE, message=f"This must be {MAX_REFERENCE:,} characters or fewer")])
 
 
-class WriteReferenceForm(FlaskForm):
+class WriteReferenceForm(WaymarkForm):
     text = _text()
 
 
-class OutsideReferenceForm(FlaskForm):
+class OutsideReferenceForm(WaymarkForm):
     text = _text()
     name = _name()
 
 
-class ConfirmSessionsBase(FlaskForm):
+class ConfirmSessionsBase(WaymarkForm):
     name = _name()
 
     session_ids: Sequence[int] = ()
@@ -74,7 +74,7 @@ def confirm_sessions_form(sessions: Sequence[SupervisionSession]) -> ConfirmSess
     return form
 
 
-class SupervisionLinkForm(FlaskForm):
+class SupervisionLinkForm(WaymarkForm):
     sessions = SelectMultipleField("Sessions to confirm", coerce=int, validate_choice=False)
     recipient_email = StringField("Their e-mail address (optional)", filters=[strip], validators=[
         Optional(), Length(max=255, message="The e-mail address must be 255 characters or fewer")])

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import request
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -29,7 +29,7 @@ def evidence_field_name(evidence_id: int) -> str:
     return f"evidence_{evidence_id}"
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(WaymarkForm):
     """Fields are added per framework by claim_form(); `evidence` only carries the message about missing evidence."""
 
     evidence = HiddenField("Evidence")

@@ -5,7 +5,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -61,7 +61,7 @@ def problem_label(data: OutcomeMeasures, problem_id: str) -> str:
     return problem_id
 
 
-class CaseForm(FlaskForm):
+class CaseForm(WaymarkForm):
     case_ref = StringField("Case reference", filters=[strip], validators=[
         DataRequired("Enter the case reference"),
         Length(max=MAX_CASE_REF, message=f"Case reference must be {MAX_CASE_REF} characters or fewer")])
@@ -130,7 +130,7 @@ def scores_from(form: CaseForm, data: OutcomeMeasures, when: str) -> dict[str, i
     return {m.id: value for m in data.measures if (value := form[score_field(when, m.id)].data) is not None}
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(WaymarkForm):
     """The filters above the case list, sent with GET so a view can be bookmarked."""
 
     class Meta:
@@ -152,7 +152,7 @@ def case_filter_form(data: OutcomeMeasures, args: Any) -> CaseFilterForm:
 
 # --- contacts ----------------------------------------------------------------------------------
 
-class ContactForm(FlaskForm):
+class ContactForm(WaymarkForm):
     entry = RadioField("What are you recording?", default="session", choices=choices([
         ("session", "One session"), ("week", "A week’s contacts")]), validators=[InputRequired("Choose one session or a week’s contacts")])
     occurred_on = _date("Date", required="Enter the date", called="The date")
@@ -183,7 +183,7 @@ def contact_form(cases: Iterable[ClinicalCase], contact: Any = None, **kwargs: A
     return form
 
 
-class ContactFilterForm(FlaskForm):
+class ContactFilterForm(WaymarkForm):
     class Meta:
         csrf = False
 

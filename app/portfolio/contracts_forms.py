@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
@@ -32,7 +32,7 @@ def _day(label: str, *, required: str | None = None) -> DateField:
                      invalid_value_message=f"{label} must be a real date, like 2026-04-01")
 
 
-class ContractForm(FlaskForm):
+class ContractForm(WaymarkForm):
     kind = RadioField("Kind of supervision", choices=[SelectChoice(k.value, k.label) for k in SupervisionKind],
                       validators=[InputRequired("Choose the kind of supervision")],
                       invalid_choice_message="Choose the kind of supervision")

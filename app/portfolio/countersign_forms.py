@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
@@ -17,7 +17,7 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(WaymarkForm):
     decision = RadioField("Your countersignature", choices=[
         SelectChoice("confirm", "Confirm: it is accurate"), SelectChoice("dispute", "Dispute: something is wrong")],
         validators=[InputRequired("Choose whether you confirm or dispute it")])
@@ -36,7 +36,7 @@ class DecisionForm(FlaskForm):
             return None
 
 
-class BulkConfirmForm(FlaskForm):
+class BulkConfirmForm(WaymarkForm):
     sessions = SelectMultipleField("Sessions to confirm", coerce=int, choices=[],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                    validators=[InputRequired("Choose the sessions you confirm")])

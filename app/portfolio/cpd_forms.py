@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, DecimalField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -53,7 +53,7 @@ def competence_choices(extra: Iterable[str] = ()) -> list[SelectChoice]:
     return choices + [SelectChoice(i, f"{i} (not in the current framework)") for i in extra if i not in ids]
 
 
-class CpdForm(FlaskForm):
+class CpdForm(WaymarkForm):
     start_on = _date("Start date", required="Enter the date the activity started")
     end_on = _date("End date")
     title = StringField("Title", filters=[strip], validators=[
@@ -104,7 +104,7 @@ class CpdForm(FlaskForm):
                         competences=list(self.competences.data or ()))
 
 
-class CpdFilterForm(FlaskForm):
+class CpdFilterForm(WaymarkForm):
     """The filters above the list, sent with GET so a view of the log can be bookmarked."""
 
     class Meta:

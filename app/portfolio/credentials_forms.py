@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -20,7 +20,7 @@ def _date(label: str) -> DateField:
     return DateField(label, validators=[Optional()], invalid_value_message=f"{label} must be a real date, like 2026-04-01")
 
 
-class CredentialForm(FlaskForm):
+class CredentialForm(WaymarkForm):
     regulator = SelectField("Awarding body", choices=[SelectChoice("", "Choose the body"),
                                                       *(SelectChoice(r.value, r.label) for r in Regulator)],
                             validators=[InputRequired("Choose the body that awarded it")],
@@ -58,10 +58,10 @@ class CredentialForm(FlaskForm):
                                body_name=self.body_name.data, notes=self.notes.data)
 
 
-class CredentialEvidenceForm(FlaskForm):
+class CredentialEvidenceForm(WaymarkForm):
     evidence = SelectMultipleField("Evidence that supports it", coerce=int, choices=[],
                                    invalid_choice_message="Choose evidence from your own library")
 
 
-class DeleteCredentialForm(FlaskForm):
+class DeleteCredentialForm(WaymarkForm):
     """The confirmation page's form: only its CSRF token."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
@@ -22,7 +22,7 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(WaymarkForm):
     """What is said about a file: used to change an item, and (with the file) to upload one."""
 
     title = StringField("Title", filters=[strip], validators=[
@@ -56,7 +56,7 @@ class EvidenceUploadForm(EvidenceForm):
         return data if isinstance(data, FileStorage) and data.filename else None
 
 
-class EvidenceFilterForm(FlaskForm):
+class EvidenceFilterForm(WaymarkForm):
     """The filters above the list, sent with GET so a view of the library can be bookmarked."""
 
     class Meta:
@@ -68,7 +68,7 @@ class EvidenceFilterForm(FlaskForm):
                        validators=[Optional()], invalid_choice_message="Choose a kind from the list")
 
 
-class EvidenceLinksForm(FlaskForm):
+class EvidenceLinksForm(WaymarkForm):
     """Which of the owner's CPD activities and cases the item supports; choices are set by the view."""
 
     cpd_ids = SelectMultipleField("CPD activities", coerce=int, choices=[],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -26,7 +26,7 @@ RATING_TEXT = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disa
                5: "Strongly agree"}
 
 
-class RequestForm(FlaskForm):
+class RequestForm(WaymarkForm):
     supervisees = SelectMultipleField(
         f"Which supervisees do you want to ask? Choose {MIN_SUPERVISEES} to {MAX_SUPERVISEES}", coerce=int,
         choices=[], invalid_choice_message="Choose supervisees from the list")
@@ -39,7 +39,7 @@ class RequestForm(FlaskForm):
         self.supervisees.choices = [SelectChoice(p.id, p.full_name) for p in supervisees]
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(WaymarkForm):
     """One radio group per question in QUESTIONS, then the comments (added below, in that order, so that a new
     question needs no change here and the error summary follows the page)."""
 

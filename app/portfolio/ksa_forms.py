@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, DecimalField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -41,7 +41,7 @@ def criterion_choices(framework: Framework, held: list[str] | None = None) -> li
             + [SelectChoice(c, f"{c} (not in the current framework)") for c in (held or []) if c not in ids])
 
 
-class RouteForm(FlaskForm):
+class RouteForm(WaymarkForm):
     route = RadioField("Which KSA route are you following?", validators=[InputRequired("Choose your KSA route")],
                        invalid_choice_message="Choose your KSA route")
     background = _text("Your background for this route")
@@ -61,11 +61,11 @@ class RouteForm(FlaskForm):
         return None if self.route.data == FULL else self.route.data
 
 
-class BiographyForm(FlaskForm):
+class BiographyForm(WaymarkForm):
     biography = _area("Your biography", MAX_BIOGRAPHY)
 
 
-class ExperienceForm(FlaskForm):
+class ExperienceForm(WaymarkForm):
     kind = RadioField("Kind of experience", choices=[SelectChoice(k.value, k.label) for k in ExperienceKind],
                       validators=[InputRequired("Choose employment, volunteering or placement")],
                       invalid_choice_message="Choose employment, volunteering or placement")
@@ -98,7 +98,7 @@ class ExperienceForm(FlaskForm):
                                description=self.description.data, accountable_to=self.accountable_to.data)
 
 
-class StudyForm(FlaskForm):
+class StudyForm(WaymarkForm):
     topic = _text("Topic", required="Enter the topic you studied")
     source = _text("Material or source")
     started_on = _date("Date", required="Enter the date you studied")
@@ -131,7 +131,7 @@ class StudyForm(FlaskForm):
 SUPERVISOR, OUTSIDE = "supervisor", "outside"
 
 
-class ReferenceForm(FlaskForm):
+class ReferenceForm(WaymarkForm):
     kind = RadioField("What are you asking for?", choices=[SelectChoice(k.value, k.label) for k in ReferenceKind],
                       validators=[InputRequired("Choose a reference or a countersignature")],
                       invalid_choice_message="Choose a reference or a countersignature")

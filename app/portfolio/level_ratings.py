@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -27,7 +27,7 @@ from models import User
 from models.reference_data import catalogue_for
 
 
-class LevelRatingForm(FlaskForm):
+class LevelRatingForm(WaymarkForm):
     level = RadioField("Level", choices=[], coerce=int, validators=[InputRequired("Choose a level")],
                        invalid_choice_message="Choose one of the levels")
     rated_on = DateField("Date of the rating", validators=[InputRequired("Enter the date of the rating")],
@@ -41,7 +41,7 @@ class LevelRatingForm(FlaskForm):
         self.level.choices = [SelectChoice(lv.number, f"{lv.number}: {lv.title}") for lv in levels]
 
 
-class DigestForm(FlaskForm):
+class DigestForm(WaymarkForm):
     digest_opt_in = BooleanField("Send me a daily e-mail when something is waiting for me")
 
 

@@ -1,7 +1,7 @@
 """Forms for the NMC revalidation evidence; they check shape only, the rules live in app.services.nmc."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -20,7 +20,7 @@ def _text(label: str, *, what: str, max_chars: int, required: bool = True) -> Te
         *first, Length(max=max_chars, message=f"{label} must be {max_chars:,} characters or fewer")])
 
 
-class PracticeHoursForm(FlaskForm):
+class PracticeHoursForm(WaymarkForm):
     start_on = _date("First day", called="the first day of the period")
     end_on = _date("Last day", called="the last day of the period")
     hours = DecimalField("Hours practised", places=2, validators=[InputRequired("Enter the hours you practised")],
@@ -30,7 +30,7 @@ class PracticeHoursForm(FlaskForm):
         Length(max=255, message="Setting and scope of practice must be 255 characters or fewer")])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(WaymarkForm):
     received_on = _date("Date received", called="the date you received the feedback")
     source = SelectField("Where the feedback came from",
                          choices=choices([("", "Choose where it came from"), *FEEDBACK_SOURCES.items()]),
@@ -40,7 +40,7 @@ class FeedbackForm(FlaskForm):
     what_changed = _text("What you changed as a result", what="what you changed", max_chars=2000, required=False)
 
 
-class ReflectiveAccountForm(FlaskForm):
+class ReflectiveAccountForm(WaymarkForm):
     written_on = _date("Date of the account", called="the date of the account")
     nature_of_experience = _text("What was the nature of the CPD activity, practice-related feedback or event "
                                  "or experience in your practice?", what="the nature of the activity, feedback or "
@@ -53,7 +53,7 @@ class ReflectiveAccountForm(FlaskForm):
                                       invalid_choice_message="Choose themes from the list")
 
 
-class ReflectiveDiscussionForm(FlaskForm):
+class ReflectiveDiscussionForm(WaymarkForm):
     held_on = _date("Date of the discussion", called="the date of the discussion")
     partner_name = StringField("Name of the NMC registrant", filters=[strip], validators=[
         DataRequired("Enter the name of the registrant you talked with"),
@@ -62,7 +62,7 @@ class ReflectiveDiscussionForm(FlaskForm):
         DataRequired("Enter their NMC PIN"), Length(max=12, message="An NMC PIN has 8 characters, like 12A3456E")])
 
 
-class NmcFilterForm(FlaskForm):
+class NmcFilterForm(WaymarkForm):
     """The filters above the evidence, sent with GET so a view can be bookmarked."""
 
     class Meta:

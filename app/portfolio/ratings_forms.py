@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -26,7 +26,7 @@ def _text(label: str, limit: int, required: str | None = None, description: str 
                        validators=[*first, Length(max=limit, message=f"{label} must be {limit:,} characters or fewer")])
 
 
-class CtsrForm(FlaskForm):
+class CtsrForm(WaymarkForm):
     """The recording's details; ctsr_form_class adds a score and a comment field for each item of the scale."""
 
     rated_on = _date("Date of the rating", "Enter the date of the rating")
@@ -91,7 +91,7 @@ def ctsr_form_class(scale: RatingScale) -> type[CtsrForm]:
     return type("ScaleCtsrForm", (CtsrForm,), fields)
 
 
-class LiveAssessmentForm(FlaskForm):
+class LiveAssessmentForm(WaymarkForm):
     assessed_on = _date("Date of the assessment", "Enter the date of the assessment")
     intervention = SelectField("Intervention assessed", choices=[SelectChoice("", "Choose the intervention"), *(
         SelectChoice(k, v) for k, v in INTERVENTIONS.items())], validators=[InputRequired("Choose the intervention assessed")],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -24,7 +24,7 @@ def _comment(label: str, *, required: str | None = None) -> TextAreaField:
         *first, Length(max=MAX_COMMENT, message=f"{label} must be {MAX_COMMENT:,} characters or fewer")])
 
 
-class _Seen(FlaskForm):
+class _Seen(WaymarkForm):
     """The claim as the reviewer saw it: a mismatch means someone acted meanwhile."""
 
     version = IntegerField(validators=[Optional()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import (DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -46,7 +46,7 @@ class CaseRowForm(Form):
     minutes = _whole_minutes("Minutes", validators=[Optional()])
 
 
-class SupervisionForm(FlaskForm):
+class SupervisionForm(WaymarkForm):
     occurred_on = _day("Date of the session", validators=[InputRequired("Enter the date of the session")],
                            invalid="The date of the session must be a real date, like 2025-04-01")
     supervisor = SelectField("Supervisor", choices=supervisor_choices(()), validate_choice=False,
@@ -116,7 +116,7 @@ def entry_data(entry: SupervisionSession) -> dict[str, Any]:
     }
 
 
-class SupervisionFilterForm(FlaskForm):
+class SupervisionFilterForm(WaymarkForm):
     """The filters above the list, sent with GET so a view can be bookmarked."""
 
     class Meta:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, DecimalField, IntegerField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -28,7 +28,7 @@ def _yes_no(label: str, message: str, default: str) -> RadioField:
                       invalid_choice_message=message)
 
 
-class GivenForm(FlaskForm):
+class GivenForm(WaymarkForm):
     given_on = _date("Date", "Enter the date you gave the supervision")
     minutes = IntegerField("Minutes", validators=[InputRequired("Enter the length in minutes, like 60")],
                            invalid_value_message="Enter the length as a whole number of minutes, like 60")
@@ -54,7 +54,7 @@ class GivenForm(FlaskForm):
                           setting=self.setting.data or "")
 
 
-class TrainingForm(FlaskForm):
+class TrainingForm(WaymarkForm):
     title = StringField("Course title", filters=[strip], validators=[
         InputRequired("Enter the course title"),
         Length(max=MAX_TEXT, message=f"Course title must be {MAX_TEXT} characters or fewer")])

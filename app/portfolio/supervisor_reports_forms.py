@@ -2,7 +2,7 @@
 app.services.supervisor_reports."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -16,7 +16,7 @@ def _text(label: str, required: str | None = None) -> TextAreaField:
         *first, Length(max=MAX_TEXT, message=f"{label} must be {MAX_TEXT:,} characters or fewer")])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(WaymarkForm):
     period_from = DateField("Period from", validators=[InputRequired("Enter the start of the period")],
                             invalid_value_message="Period from must be a real date, like 2026-01-01")
     period_to = DateField("Period to", validators=[InputRequired("Enter the end of the period")],
@@ -37,5 +37,5 @@ class ReportForm(FlaskForm):
                            recommendation_text=self.recommendation_text.data)
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(WaymarkForm):
     comment = _text("Your comment")

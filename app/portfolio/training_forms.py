@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -39,7 +39,7 @@ def _hours(description: str) -> DecimalField:
                         invalid_value_message="Enter the hours as a number, like 1.5 or 6.25")
 
 
-class CourseForm(FlaskForm):
+class CourseForm(WaymarkForm):
     title = _text("Course name", MAX_TITLE, "Enter the name of the course", "For example, PG Diploma in CBT.")
     kind = RadioField("Kind of course", choices=[SelectChoice(k, v) for k, v in COURSE_KINDS.items()],
                       validators=[InputRequired("Choose the kind of course")],
@@ -68,7 +68,7 @@ class CourseForm(FlaskForm):
                            recordings_required=self.recordings_required.data, notes=self.notes.data)
 
 
-class HoursForm(FlaskForm):
+class HoursForm(WaymarkForm):
     topic = _text("Topic", MAX_TITLE, "Enter the topic", "For example, Formulation in CBT for depression.")
     start_on = _date("Date", "Enter the date")
     end_on = _date("End date", description="Only for a block over several days.")
@@ -95,7 +95,7 @@ class HoursForm(FlaskForm):
                           skills_focused=self.skills_focused.data == "yes")
 
 
-class CaseStudyForm(FlaskForm):
+class CaseStudyForm(WaymarkForm):
     title = _text("Title", MAX_TITLE, "Enter the title of the case study")
     case_ref = _text("Case reference", 40, description="Optional. The anonymised reference used in your cases log.")
     submitted_on = _date("Date submitted", "Enter the date submitted")
@@ -118,7 +118,7 @@ class CaseStudyForm(FlaskForm):
                               mark=self.mark.data, result=self.result.data or "")
 
 
-class UniversitySupervisionForm(FlaskForm):
+class UniversitySupervisionForm(WaymarkForm):
     occurred_on = _date("Date", "Enter the date")
     hours = _hours("In quarter hours: 1.5 is an hour and a half.")
     supervisor_name = _text("Supervisor", MAX_NAME, "Enter the supervisor's name")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -20,7 +20,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class EmploymentChangeForm(FlaskForm):
+class EmploymentChangeForm(WaymarkForm):
     """Shape only; the service checks the band, that the step exists in it on the date, and the post."""
 
     effective_on = DateField("Date the change takes effect", validators=[

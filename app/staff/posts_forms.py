@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import BooleanField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -27,7 +27,7 @@ def team_choices(teams: Iterable[Team], empty: str) -> list[SelectChoice]:
     return choices([("", empty), *((str(t.id), f"{t.name} – {t.service.name}") for t in teams)])
 
 
-class PostForm(FlaskForm):
+class PostForm(WaymarkForm):
     """Shape only: the service checks the number is unique, the team is HR's and the band and zone exist."""
 
     number = StringField("Post number", filters=[strip], description="The establishment or ESR position number.",
@@ -55,7 +55,7 @@ class PostForm(FlaskForm):
                          funded_wte=self.funded_wte.data, hcas_zone=self.hcas_zone.data or "")
 
 
-class PostSearchForm(FlaskForm):
+class PostSearchForm(WaymarkForm):
     class Meta:
         csrf = False
 

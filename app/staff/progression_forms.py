@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import BooleanField, DateField, RadioField, SearchField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -37,7 +37,7 @@ def tri_state(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "unknown"}[value]
 
 
-class RoundFilterForm(FlaskForm):
+class RoundFilterForm(WaymarkForm):
     """The filters above the round, sent with GET so a view can be bookmarked and exported."""
 
     class Meta:
@@ -66,7 +66,7 @@ class RoundFilterForm(FlaskForm):
         return ok
 
 
-class AppraisalForm(FlaskForm):
+class AppraisalForm(WaymarkForm):
     held_on = DateField("Date of the appraisal", validators=[InputRequired("Enter the date the appraisal was held")],
                         invalid_value_message="Date of the appraisal must be a real date, like 2026-04-01")
     outcome = RadioField("Outcome", choices=[SelectChoice(o.value, o.label) for o in AppraisalOutcome],
@@ -75,7 +75,7 @@ class AppraisalForm(FlaskForm):
     summary = _text("Summary (optional)", "The summary")
 
 
-class StandingForm(FlaskForm):
+class StandingForm(WaymarkForm):
     mandatory_training = RadioField(
         "Statutory and mandatory training", choices=_tri("Complete", "Not complete"), default="unknown",
         validators=[InputRequired("Choose whether their training is complete")])
@@ -99,7 +99,7 @@ class StandingForm(FlaskForm):
                 "sanction_live_until": standing.sanction_live_until}
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(WaymarkForm):
     outcome = RadioField("Decision", choices=[SelectChoice(ProgressionOutcome.CONFIRMED.value, "Confirm the step"),
                                               SelectChoice(ProgressionOutcome.DEFERRED.value, "Defer the step")],
                          validators=[InputRequired("Choose whether to confirm or defer the step")],
@@ -125,7 +125,7 @@ class CorrectionForm(DecisionForm):
                 "review_on": decision.review_on, "effective_on": decision.effective_on}
 
 
-class DecisionFilterForm(FlaskForm):
+class DecisionFilterForm(WaymarkForm):
     class Meta:
         csrf = False
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -20,7 +20,7 @@ def _date(label: str) -> DateField:
     return DateField(label, validators=[Optional()], invalid_value_message=f"{label} must be a real date, like 2026-04-01")
 
 
-class SkillRecordForm(FlaskForm):
+class SkillRecordForm(WaymarkForm):
     code = SelectField("What it is", choices=[], validators=[InputRequired("Choose one from the list")],
                        invalid_choice_message="Choose one from the list")
     status = RadioField("Status", choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES], default=QUALIFIED,
@@ -53,11 +53,11 @@ class SkillRecordForm(FlaskForm):
                           ended_on=self.ended_on.data, description=self.description.data)
 
 
-class DeleteSkillForm(FlaskForm):
+class DeleteSkillForm(WaymarkForm):
     """The confirmation page's form: only its CSRF token."""
 
 
-class TargetForm(FlaskForm):
+class TargetForm(WaymarkForm):
     code = SelectField("Competence area or skill", choices=[], validators=[InputRequired("Choose what the target is for")],
                        invalid_choice_message="Choose a competence area, modality, specialism or champion role from the list")
     minimum = IntegerField("At least this many people", validators=[
@@ -77,5 +77,5 @@ class TargetForm(FlaskForm):
         return category, code
 
 
-class RemoveTargetForm(FlaskForm):
+class RemoveTargetForm(WaymarkForm):
     """A row's remove button: only its CSRF token."""

@@ -3,7 +3,7 @@ document itself already shows (its title, whose it is, when it was issued and it
 from __future__ import annotations
 
 from flask import current_app, render_template
-from flask_wtf import FlaskForm
+from app.forms import WaymarkForm
 from flask_wtf.file import FileField
 from wtforms import StringField
 
@@ -17,7 +17,7 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(WaymarkForm):
     document = FileField("Upload the PDF")
     document_id = StringField("Or type the document id", filters=[_strip])
 
