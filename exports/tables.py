@@ -2,7 +2,8 @@
 
 Cells that a spreadsheet would run as a formula (starting =, +, -, @, tab or carriage return) are
 prefixed with an apostrophe in CSV and stored as text in XLSX, so a name typed as "=HYPERLINK(…)"
-stays a name (CSV injection, OWASP).
+stays a name (CSV injection, OWASP). Control characters that XML 1.0 cannot hold (a file imported or
+typed before the forms refused them) are dropped from XLSX text, which openpyxl would otherwise refuse.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 Cell = str | int | Decimal | dt.date | bool | None
@@ -66,7 +68,7 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, title:
     bold = Font(bold=True)
     header_cells = []
     for name in headers:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", name))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -74,7 +76,7 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, title:
         cells = []
         for value in row:
             if isinstance(value, str) or value is None:
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value) if value else value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with
             elif isinstance(value, Decimal):

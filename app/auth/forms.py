@@ -1,9 +1,10 @@
 """Forms for signing in and setting passwords; the rules themselves live in app.services.accounts."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
+
+from app.forms import WaymarkForm
 
 
 def _strip(value: str | None) -> str | None:
@@ -11,25 +12,25 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WaymarkForm):
     email = EmailField("E-mail address", filters=[_strip], validators=[
         DataRequired("Enter your e-mail address"),
         Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WaymarkForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
     new_password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)])
     confirm_password = PasswordField("Confirm new password", validators=[DataRequired("Confirm your new password")])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(WaymarkForm):
     email = EmailField("E-mail address", filters=[_strip], validators=[
         DataRequired("Enter your e-mail address"),
         Email("Enter an e-mail address in the correct format, like name@nhs.net"), Length(max=255)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WaymarkForm):
     new_password = PasswordField("New password", validators=[DataRequired("Enter a new password"), Length(max=200)])
     confirm_password = PasswordField("Confirm new password", validators=[DataRequired("Confirm your new password")])

@@ -48,3 +48,12 @@ def test_every_text_cell_round_trips_through_csv_apart_from_the_inert_prefix(row
     assert len(back) == len(rows)
     for got, want in zip(back, rows):
         assert got == [safe_text(c) for c in want]
+
+
+def test_control_characters_xml_cannot_hold_are_dropped_from_xlsx_text():
+    from openpyxl import load_workbook
+
+    data = xlsx_bytes(["Name\x0b"], [["Ann\x00 Lee\x1b", "tab\tkept"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in sheet[1]][0] == "Name"
+    assert [c.value for c in sheet[2]] == ["Ann Lee", "tab\tkept"]
