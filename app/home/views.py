@@ -126,8 +126,8 @@ def admin() -> str:
     never_signed_in = list(session.scalars(
         select(User).where(User.organisation_id == org, User.active.is_(True), User.last_login_at.is_(None))
         .order_by(User.full_name)))
-    locked, _addresses = accounts.count_locked_out(session)  # e-mail addresses; network addresses apart
+    locked, locked_networks = accounts.count_locked_out(session)
     unsent = session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None)))
     head = session.get(AuditChainHead, 1)
-    return render_template("home/admin.html", never_signed_in=never_signed_in, locked=locked or 0,
+    return render_template("home/admin.html", never_signed_in=never_signed_in, locked=locked or 0, locked_networks=locked_networks,
                            unsent=unsent or 0, audit_events=head.seq if head else 0)

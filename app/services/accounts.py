@@ -4,11 +4,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _throttle_key(email: str) -> str:
+def throttle_key(email: str) -> str:
+    """The digest an e-mail address is counted (and remembered by a browser) under; never the address itself."""
     return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
@@ -66,7 +68,16 @@ ADDRESS_KEY_PREFIX = "addr-"
 
 
 def _address_key(address: str) -> str:
-    digest = hashlib.sha256(address.strip().encode()).hexdigest()
+    """IPv6 addresses count by their /64: one subscriber is usually given a whole /64, so counting single
+    addresses would let them change address between guesses."""
+    text = address.strip()
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    else:
+        text = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     return ADDRESS_KEY_PREFIX + digest[:64 - len(ADDRESS_KEY_PREFIX)]
 
 
@@ -84,7 +95,7 @@ def _throttle_row(session: Session, key: str) -> LoginThrottle:
 
 
 def _throttle(session: Session, email: str) -> LoginThrottle:
-    return _throttle_row(session, _throttle_key(email))
+    return _throttle_row(session, throttle_key(email))
 
 
 def count_locked_out(session: Session, now: dt.datetime | None = None) -> tuple[int, int]:
@@ -102,36 +113,48 @@ def _minutes_left(throttles: Iterable[LoginThrottle], now: dt.datetime) -> int |
     return max(1, math.ceil((max(ends) - now).total_seconds() / 60)) if ends else None
 
 
-def _count_failure(throttle: LoginThrottle, limit: int, now: dt.datetime, settings: AuthSettings, *,
-                   window: bool) -> bool:
-    """Add a failure; True when it reaches the limit (the key is then locked and counting starts again)."""
+def _count_failure(session: Session, throttle: LoginThrottle, limit: int, now: dt.datetime,
+                   settings: AuthSettings, *, window: bool) -> bool:
+    """Add a failure; True when it reaches the limit (the key is then locked and counting starts again).
+
+    The count is raised by the database (UPDATE … SET failures = failures + 1 RETURNING), so a burst of
+    guesses sent at once cannot all read the same count and each write back count + 1.
+    """
     lockout = dt.timedelta(minutes=settings.lockout_minutes)
-    if window and throttle.last_failure_at is not None and throttle.last_failure_at <= now - lockout:
-        throttle.failures = 0  # an address's failures only count within the lockout time
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures < limit:
-        return False
-    throttle.locked_until = now + lockout
-    throttle.failures = 0
-    return True
+    key = LoginThrottle.key == throttle.key
+    if window:  # an address's failures only count within the lockout time
+        session.execute(update(LoginThrottle).where(key, LoginThrottle.last_failure_at <= now - lockout)
+                        .values(failures=0).execution_options(synchronize_session=False))
+    failures = session.execute(
+        update(LoginThrottle).where(key).values(failures=LoginThrottle.failures + 1, last_failure_at=now)
+        .returning(LoginThrottle.failures).execution_options(synchronize_session=False)).scalar_one()
+    if failures >= limit:
+        session.execute(update(LoginThrottle).where(key, LoginThrottle.failures >= limit)
+                        .values(failures=0, locked_until=now + lockout)
+                        .execution_options(synchronize_session=False))
+    session.expire(throttle)
+    return failures >= limit
 
 
 def authenticate(session: Session, email: str, password: str, settings: AuthSettings,
-                 now: dt.datetime | None = None, *, address: str | None = None) -> User:
+                 now: dt.datetime | None = None, *, address: str | None = None, known_browser: bool = False) -> User:
     """Return the user, or raise DomainError with the same message whatever went wrong.
 
     Failures are counted per typed e-mail and, when `address` (the client's network address) is given, per
     address too, with a higher limit: guessing one password from many addresses, or many accounts' passwords
     from one address, both end in a lockout. Every path runs exactly one argon2 verification, so neither the
     answer nor its timing says whether the account exists, is inactive or is locked.
+
+    `known_browser`: this browser has signed in to this very account before (a signed cookie, app.auth): the
+    address is neither checked nor counted for it, so a lockout of a shared network address (a Trust's NAT,
+    or someone spraying guesses from it) does not shut out staff on browsers they already use. The account's
+    own count still applies (OWASP's "device cookie" approach).
     """
     now = now or utcnow()
     email = normalise_email(email)
     throttle = _throttle(session, email)
-    by_address = _throttle_row(session, _address_key(address)) if address else None
-    throttles = [t for t in (throttle, by_address) if t is not None]
-    minutes = _minutes_left(throttles, now)
+    by_address = _throttle_row(session, _address_key(address)) if address and not known_browser else None
+    minutes = _minutes_left([t for t in (throttle, by_address) if t is not None], now)
     if minutes is not None:
         passwords.verify_password(None, password, settings.argon2_profile)  # same cost as a real try
         raise _locked_out(minutes)
@@ -141,9 +164,9 @@ def authenticate(session: Session, email: str, password: str, settings: AuthSett
     if not ok or user is None:
         if user is None or not user.active:
             passwords.verify_password(None, password, settings.argon2_profile)
-        locked = _count_failure(throttle, settings.max_failures, now, settings, window=False)
+        locked = _count_failure(session, throttle, settings.max_failures, now, settings, window=False)
         if by_address is not None:
-            locked = _count_failure(by_address, settings.max_failures_per_address, now, settings,
+            locked = _count_failure(session, by_address, settings.max_failures_per_address, now, settings,
                                     window=True) or locked
         session.flush()
         record(session, "login_failed", "users", user.id if user else None,
