@@ -346,25 +346,31 @@ jobs_cli = click.Group("jobs", help="Long work (exports, imports) and the files 
 
 @jobs_cli.command("purge")
 @click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Delete files of jobs finished more than this many days ago; default EXPORT_RETENTION_DAYS.")
+              help="Delete files of jobs finished more than this many days ago, and cached PDF sections unused "
+                   "for as long (7 days at most); default EXPORT_RETENTION_DAYS.")
 @with_appcontext
 def jobs_purge(days: int | None) -> None:
     """Delete old export files (run daily from cron); the record of who asked, when and the digest stays."""
     import datetime as dt
     from pathlib import Path
 
-    from app.services.jobs import purge
+    from app.services.documents import PDF_CACHE
+    from app.services.jobs import purge, purge_pdf_cache
     from models.base import utcnow
 
     keep = days or int(current_app.config["EXPORT_RETENTION_DAYS"])
+    root, now = Path(current_app.config["JOBS_DIR"]), utcnow()
     session = _session()
     try:
-        removed = purge(session, Path(current_app.config["JOBS_DIR"]), older_than=dt.timedelta(days=keep),
-                        now=utcnow())
+        removed = purge(session, root, older_than=dt.timedelta(days=keep), now=now)
         session.commit()
     finally:
         session.close()
+    # Laid-out sections hold private records too: none outlives the retention (nor the cache's own week).
+    sections = purge_pdf_cache(root / PDF_CACHE, older_than=dt.timedelta(days=keep), now=now)
     click.echo(f"Deleted the files of {removed} job{'' if removed == 1 else 's'} finished more than {keep} days ago.")
+    click.echo(f"Deleted {sections} cached PDF section{'' if sections == 1 else 's'} unused for "
+               f"{min(keep, 7)} days or more.")
 
 
 # --- documents -----------------------------------------------------------------------------------

@@ -62,6 +62,9 @@ def load_config(instance_path: str | Path, env: Mapping[str, str] | None = None,
         #: The RQ queue the workers listen on (`rq worker waymark`).
         "RQ_QUEUE": env.get("RQ_QUEUE") or "waymark",
         "JOB_PARTS": _int(env, "JOB_PARTS", 4, minimum=1),
+        #: Processes that lay out one PDF's sections side by side (exports.pdf.render_bodies), at most one per core;
+        #: 1 lays them out in the worker itself, for one RQ worker per core.
+        "PDF_RENDER_PROCESSES": _int(env, "PDF_RENDER_PROCESSES", 2, minimum=1),
         #: Where job results (exports) are written, outside static/ (app.jobs).
         "JOBS_DIR": env.get("JOBS_DIR") or str(instance / "jobs"),
         #: Days a finished job's files are kept before `waymark jobs purge` deletes them.

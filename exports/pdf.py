@@ -217,6 +217,15 @@ def _render_body_html(html: str) -> Body:
     return render_body(html)
 
 
+#: Processes that lay out one document's sections when the caller does not say (PDF_RENDER_PROCESSES).
+RENDER_PROCESSES = 2
+
+
+def render_workers(processes: int = RENDER_PROCESSES) -> int:
+    """How many processes to lay sections out in: `processes`, but never more than the cores this process may use."""
+    return max(1, min(processes, len(os.sched_getaffinity(0))))
+
+
 def render_bodies(htmls: Sequence[str], *, cache: BodyCache | None = None, workers: int | None = None,
                   fetcher: SafeFetcher | None = None) -> list[Body]:
     """Each section's body, from the cache when its HTML is unchanged, else laid out (in parallel if allowed).
@@ -231,7 +240,7 @@ def render_bodies(htmls: Sequence[str], *, cache: BodyCache | None = None, worke
             found[key] = hit
     todo = sorted({k: h for k, h in zip(keys, htmls) if k not in found}.items(), key=lambda kh: -len(kh[1]))
     if workers is None:
-        workers = min(2, len(os.sched_getaffinity(0)))
+        workers = render_workers()
     if fetcher is None and workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
         gc.freeze()  # the children never collect (and so never close) the parent's objects, e.g. its connections
         try:
@@ -293,4 +302,5 @@ def _flate(stream: DecodedStreamObject) -> StreamObject:
 
 
 __all__ = ["ASSETS", "ASSET_PREFIX", "BASE_URL", "Body", "BodyCache", "BlockedResource", "EmbeddedFile", "Mark",
-           "SafeFetcher", "body_key", "render_body", "render_bodies", "render_pdf", "stamp"]
+           "RENDER_PROCESSES", "SafeFetcher", "body_key", "render_body", "render_bodies", "render_pdf", "render_workers",
+           "stamp"]

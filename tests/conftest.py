@@ -85,9 +85,10 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     }, instance_path=tmp_path / "instance")
     yield application
     # A job a test started on the in-process worker must end before the database is cleared for the next test.
-    worker = application.extensions.get("waymark.jobs")
-    if worker is not None:
-        assert worker.wait(300), "a background job was still running when the test ended"
+    for name in ("waymark.jobs", "waymark.calls"):  # export jobs, and calls such as delivering an e-mail
+        worker = application.extensions.get(name)
+        if worker is not None:
+            assert worker.wait(300), f"background work ({name}) was still running when the test ended"
     application.extensions["waymark.engine"].dispose()
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -14,6 +15,7 @@ from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, Re
 from app.database import db
 from app.extensions import login_manager
 from app.forms import attach_error
+from app.jobs import runner
 from app.security import public, requires, signed_in
 from app.services import accounts
 from app.services.errors import DomainError
@@ -60,8 +62,10 @@ def login() -> str | Response:
     if form.validate_on_submit():
         session = db()
         try:
-            user = accounts.authenticate(session, form.email.data or "", form.password.data or "", settings(),
-                                         address=request.remote_addr)
+            email = form.email.data or ""
+            user = accounts.authenticate(session, email, form.password.data or "", settings(),
+                                         address=request.remote_addr,
+                                         known_browser=accounts.throttle_key(email) in _known_accounts())
         except DomainError as err:
             session.commit()  # the failure count and the audit event must be kept
             attach_error(form, err)
@@ -69,8 +73,40 @@ def login() -> str | Response:
             session.commit()
             flask_session.clear()  # nothing from before sign-in carries over into the signed-in session
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            response = redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            _remember_browser(response, accounts.throttle_key(user.email))
+            return response
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+#: A signed cookie naming (by digest) the last few accounts that signed in on this browser, so a lockout of
+#: the network address does not lock them out (accounts.authenticate, `known_browser`). It holds no e-mail
+#: address, and without the secret key it cannot be forged.
+KNOWN_BROWSER_COOKIE = "waymark_known_browser"
+KNOWN_BROWSER_DAYS = 180
+KNOWN_BROWSER_ACCOUNTS = 5
+
+
+def _known_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="waymark-known-browser")
+
+
+def _known_accounts() -> list[str]:
+    raw = request.cookies.get(KNOWN_BROWSER_COOKIE)
+    if not raw:
+        return []
+    try:
+        keys = _known_serializer().loads(raw, max_age=KNOWN_BROWSER_DAYS * 86400)
+    except BadData:
+        return []
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
+def _remember_browser(response: Response, key: str) -> None:
+    keys = [key] + [k for k in _known_accounts() if k != key]
+    response.set_cookie(KNOWN_BROWSER_COOKIE, _known_serializer().dumps(keys[:KNOWN_BROWSER_ACCOUNTS]),
+                        max_age=KNOWN_BROWSER_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -118,12 +154,15 @@ def forgot_password() -> str | Response:
             token = accounts.issue_reset_token(session, user, settings())
             link = external_url("auth.reset_password", token=token)
             hours = current_app.config["PASSWORD_RESET_HOURS"]
-            send_mail(session, SMTPSettings.from_config(current_app.config), user.email,
-                      "Reset your Waymark password",
-                      f"Hello {user.full_name},\n\nUse this link to set a new Waymark password. "
-                      f"It works once and expires in {hours} hours:\n\n{link}\n\n"
-                      "If you did not ask for this, you can ignore this e-mail.\n")
+            smtp = SMTPSettings.from_config(current_app.config)
+            # Only queued here, and sent after the response: how long SMTP takes must not tell who has an account.
+            mail = send_mail(session, smtp, user.email, "Reset your Waymark password",
+                             f"Hello {user.full_name},\n\nUse this link to set a new Waymark password. "
+                             f"It works once and expires in {hours} hours:\n\n{link}\n\n"
+                             "If you did not ask for this, you can ignore this e-mail.\n", deliver=False)
             session.commit()
+            if smtp.server:
+                runner.enqueue_call(runner.deliver_mail, mail.id)
         # The same page whether or not the address has an account.
         return render_template("auth/reset_sent.html", email=email)
     return render_template("auth/forgot_password.html", form=form), 200 if not form.errors else 400

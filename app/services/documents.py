@@ -23,7 +23,7 @@ from app.services import evidence_store, staff_scope
 from app.services.access import can_view_private_records
 from app.services.errors import NotPermitted
 from exports.documents import DocumentContent, render
-from exports.pdf import BodyCache, EmbeddedFile
+from exports.pdf import BodyCache, EmbeddedFile, render_workers
 from exports.manifest import ManifestBuilder
 from models import User
 from models.audit import record
@@ -135,11 +135,13 @@ PDF_CACHE = ".pdf-sections"
 
 def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.date, *,
           options: Mapping[str, Any] | None = None, job_id: int | None = None,
-          evidence_dir: Path | None = None, pdf_cache: Path | None = None) -> tuple[IssuedDocument, bytes]:
+          evidence_dir: Path | None = None, pdf_cache: Path | None = None,
+          render_processes: int | None = None) -> tuple[IssuedDocument, bytes]:
     """Gather, render and record one document; the caller commits (with the file written).
 
     With options["attach_evidence"] and the evidence store's folder, the evidence files it lists travel inside it.
     With pdf_cache, sections whose content is unchanged since an earlier export are not laid out again.
+    render_processes (PDF_RENDER_PROCESSES) caps the processes its sections are laid out in; 1 forks none.
     """
     kind = KINDS.get(kind_id)
     if kind is None:
@@ -152,7 +154,8 @@ def issue(session: Session, kind_id: str, subject: User, actor: User, today: dt.
     extra = (evidence_attachments(builder.manifest(), evidence_dir)
              if (options or {}).get("attach_evidence") and evidence_dir is not None else [])
     rendered = render(content, builder, document_id=document_id, issued_at=utcnow(), extra=extra,
-                      cache=BodyCache(pdf_cache) if pdf_cache is not None else None)
+                      cache=BodyCache(pdf_cache) if pdf_cache is not None else None,
+                      workers=render_workers(render_processes) if render_processes is not None else None)
     row = IssuedDocument(id=document_id, kind=kind.id, title=f"{kind.title} – {subject.full_name}"[:200],
                          subject_id=subject.id, issued_by_id=actor.id, digest=rendered.digest,
                          manifest=rendered.manifest, pdf_sha256=rendered.sha256, pdf_bytes=len(rendered.pdf),

@@ -1,10 +1,12 @@
 """The kinds of job Waymark runs (app.services.jobs): each says how to do one item and how to finish."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +20,19 @@ from models.jobs import ItemStatus, Job, JobItem
 PERSONAL_DATA = "personal_data"
 EVIDENCE_ITEM = "evidence"
 PORTFOLIO_ITEM = "portfolio_pdf"
+
+#: PDF_RENDER_PROCESSES of the worker running the job (None: the exports default); see `render_processes`.
+_RENDER_PROCESSES: ContextVar[int | None] = ContextVar("render_processes", default=None)
+
+
+@contextlib.contextmanager
+def render_processes(processes: int | None) -> Iterator[None]:
+    """The runner's worker setting, for the PDFs its jobs render: it belongs to the worker, not to the job."""
+    token = _RENDER_PROCESSES.set(processes)
+    try:
+        yield
+    finally:
+        _RENDER_PROCESSES.reset(token)
 
 
 def personal_data_items(hr_only: bool = False) -> list[tuple[str, str]]:
@@ -80,8 +95,9 @@ def _portfolio_pdf(session: Session, job: Job, root: Path) -> jobs.Output:
     subject = session.get(User, _person(job))
     if subject is None:
         raise LookupError("this person's account no longer exists")
+    # No section cache: a leaver's (or anyone's) full export leaves no laid-out copy of their records behind.
     row, pdf = documents.issue(session, "portfolio", subject, job.requested_by, dt.date.today(), job_id=job.id,
-                               pdf_cache=root / documents.PDF_CACHE)
+                               render_processes=_RENDER_PROCESSES.get())
     return jobs.write_atomically(root, f"{_folder(job)}/portfolio/{documents.file_name(row, subject)}", [pdf])
 
 
@@ -138,7 +154,7 @@ def _run_document_item(session: Session, job: Job, item: JobItem, root: Path) ->
     row, pdf = documents.issue(session, str(params["kind"]), subject, job.requested_by, dt.date.today(),
                                options=params.get("options") or {}, job_id=job.id,
                                evidence_dir=Path(params["evidence_dir"]) if params.get("evidence_dir") else None,
-                               pdf_cache=root / documents.PDF_CACHE)
+                               pdf_cache=root / documents.PDF_CACHE, render_processes=_RENDER_PROCESSES.get())
     return jobs.write_atomically(root, f"{_folder(job)}/{documents.file_name(row, subject)}", [pdf])
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.errors import DomainError
+from exports.pdf import BodyCache
 from models import User
 from models.audit import record
 from models.base import utcnow
@@ -349,5 +350,33 @@ def purge(session: Session, files_dir: Path, *, older_than: dt.timedelta, now: d
     return removed
 
 
+def purge_pdf_cache(cache_dir: Path, *, older_than: dt.timedelta, now: dt.datetime) -> int:
+    """Delete laid-out sections (exports.pdf.BodyCache) unused for older_than or the cache's own limit, if shorter.
+
+    They hold private records, so none may outlive the export retention; leftovers of an interrupted write go too.
+    Returns how many sections were deleted.
+    """
+    cutoff = now.timestamp() - min(older_than.total_seconds(), BodyCache(cache_dir).max_age)
+    try:
+        paths = sorted(cache_dir.iterdir())
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for path in paths:
+        temporary = path.name.startswith(".tmp-")
+        if not temporary and path.suffix == ".json" and path.with_suffix(".pdf").exists():
+            continue  # goes with its PDF, whose time is the one `get` keeps fresh
+        try:
+            stale = path.is_file() and path.stat().st_mtime < cutoff
+        except OSError:
+            continue
+        if stale:
+            path.unlink(missing_ok=True)
+            if not temporary and path.suffix == ".pdf":
+                path.with_suffix(".json").unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 __all__ = ["KINDS", "STALL_AFTER", "JobKind", "Output", "Progress", "can_resume", "create", "params_of",
-           "progress", "purge", "register", "resume", "run", "stalled", "write_atomically", "write_file_atomically"]
+           "progress", "purge", "purge_pdf_cache", "register", "resume", "run", "stalled", "write_atomically", "write_file_atomically"]

@@ -627,3 +627,130 @@ def test_nobody_can_deactivate_themselves(session):
     admin = make_user(session, roles=(Role.ADMIN,))
     with pytest.raises(DomainError, match="cannot deactivate your own account"):
         accounts.set_active(session, admin, False, actor=admin)
+
+
+# --- the reset e-mail is sent after the response ------------------------------------------------
+
+def test_with_smtp_the_reset_mail_is_sent_after_the_response_not_during_it(app, client, session, user, monkeypatch):
+    from app.jobs import runner
+    from app.services import mail as mail_service
+    from tests.app.test_mail import FakeSMTP
+
+    fake = FakeSMTP()
+    fake.gate.clear()  # SMTP "hangs" until the response is back
+    monkeypatch.setattr(mail_service.smtplib, "SMTP", fake)
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    response = client.submit("/forgot-password", {"email": user.email})
+    assert response.status_code == 200 and "Check your e-mail" in response.get_data(as_text=True)
+    assert fake.sent == []
+    [row] = session.scalars(select(OutboxMail))
+    assert row.sent_at is None and len(reset_links(session, user.email)) == 1
+    fake.gate.set()
+    assert runner.call_worker(app).wait(30)
+    [msg] = fake.sent
+    assert msg["To"] == user.email and "/reset-password/" in msg.get_content()
+    session.expire_all()
+    assert row.sent_at is not None and row.error is None and reset_links(session, user.email) == []
+
+
+def test_an_smtp_failure_after_a_reset_request_is_recorded_on_the_outbox_row(app, client, session, user, monkeypatch):
+    from app.jobs import runner
+    from app.services import mail as mail_service
+    from tests.app.test_mail import FakeSMTP
+
+    monkeypatch.setattr(mail_service.smtplib, "SMTP", FakeSMTP(fail=ConnectionRefusedError(111, "Connection refused")))
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    response = client.submit("/forgot-password", {"email": user.email})
+    assert response.status_code == 200
+    assert runner.call_worker(app).wait(30)
+    session.expire_all()
+    [row] = session.scalars(select(OutboxMail))
+    assert row.sent_at is None and row.error == "ConnectionRefusedError: [Errno 111] Connection refused"
+    assert len(reset_links(session, user.email)) == 1
+
+
+def test_an_unknown_address_queues_nothing_even_with_smtp(app, client, session, monkeypatch):
+    from app.services import mail as mail_service
+    from tests.app.test_mail import FakeSMTP
+
+    fake = FakeSMTP()
+    monkeypatch.setattr(mail_service.smtplib, "SMTP", fake)
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    assert client.submit("/forgot-password", {"email": "nobody@example.org"}).status_code == 200
+    assert "waymark.calls" not in app.extensions and fake.sent == []
+    assert session.scalar(select(func.count()).select_from(OutboxMail)) == 0
+
+
+# --- a browser that has signed in before; IPv6; bursts -------------------------------------------------
+
+def _lock_address(client, address="203.0.113.7"):
+    for i in range(20):
+        sign_in_from(client, address, f"guess{i}@example.org", "wrong password")
+
+
+def test_a_browser_that_signed_in_to_the_account_before_is_not_shut_out_by_an_address_lockout(client, app, user):
+    own_browser = app.test_client()
+    assert sign_in_from(own_browser, "203.0.113.7", user.email).status_code == 302
+    _sign_out_from(own_browser, "203.0.113.7")
+    _lock_address(app.test_client())
+    assert sign_in_from(own_browser, "203.0.113.7", user.email).status_code == 302
+    # A new browser on the same network is still refused, and so is the known browser for another account.
+    assert field_error(sign_in_from(app.test_client(), "203.0.113.7", user.email).get_data(as_text=True),
+                       "email") == LOCKED
+
+
+def test_the_known_browser_cookie_names_only_the_accounts_signed_in_and_cannot_be_forged(client, app, session, user):
+    other = make_user(session, email="other.person@example.org")
+    session.commit()
+    browser = app.test_client()
+    assert sign_in_from(browser, "203.0.113.7", user.email).status_code == 302
+    cookie = browser.get_cookie("waymark_known_browser")
+    assert cookie is not None and user.email not in cookie.value and cookie.http_only
+    _sign_out_from(browser, "203.0.113.7")
+    _lock_address(app.test_client())
+    refused = sign_in_from(browser, "203.0.113.7", other.email)
+    assert field_error(refused.get_data(as_text=True), "email") == LOCKED
+    forged = app.test_client()
+    forged.set_cookie("waymark_known_browser", cookie.value[:-2] + "xx")
+    assert field_error(sign_in_from(forged, "203.0.113.7", user.email).get_data(as_text=True), "email") == LOCKED
+
+
+def test_ipv6_addresses_count_by_their_64_bit_prefix(session, user):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    for i in range(3):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, f"guess{i}@example.org", "wrong", settings, address=f"2001:db8:1:2::{i + 1}")
+    with pytest.raises(DomainError) as err:
+        accounts.authenticate(session, user.email, PASSWORD, settings, address="2001:db8:1:2:ffff::9")
+    assert err.value.message == LOCKED
+    assert accounts.authenticate(session, user.email, PASSWORD, settings, address="2001:db8:1:3::1") is user
+
+
+def test_each_failure_is_counted_by_the_database_not_by_a_stale_copy(session, user):
+    """A burst of guesses at once must not all read the same count: the increment happens in SQL."""
+    settings = accounts.AuthSettings(argon2_profile="cheapest")
+    stale = accounts._throttle(session, user.email)
+    session.flush()
+    session.execute(LoginThrottle.__table__.update().where(LoginThrottle.key == stale.key).values(failures=3))
+    with pytest.raises(DomainError):
+        accounts.authenticate(session, user.email, "wrong", settings)  # the 4th failure, whatever `stale` says
+    with pytest.raises(DomainError) as err:
+        accounts.authenticate(session, user.email, "wrong", settings)
+    assert err.value.message == LOCKED
+
+
+def test_the_admin_home_counts_locked_network_addresses(client, app, session, login_as):
+    _lock_address(app.test_client())
+    admin = make_user(session, email="admin.person@example.org", roles=[Role.ADMIN])
+    session.commit()
+    login_as(admin)
+    page = client.get("/admin").get_data(as_text=True)
+    assert "1 network address is locked out" in page
+
+
+def _sign_out_from(client, address):
+    """Sign out from the same address (Flask-Login's session protection ties a session to it)."""
+    html = client.get("/account/password", **from_address(address)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert client.post("/logout", data={"csrf_token": token}, **from_address(address)).location == "/login"
+    assert client.get("/account/password", **from_address(address)).status_code == 302

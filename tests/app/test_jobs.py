@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import uuid
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from app.jobs import runner
 from app.services import evidence as evidence_service, jobs
+from app.services.documents import PDF_CACHE
 from app.services.job_kinds import PERSONAL_DATA, personal_data_items
 from exports import personal_data
 from models import AuditEvent, CpdActivity
@@ -394,3 +396,94 @@ def test_two_workers_share_one_jobs_items_each_done_once_and_counted_exactly(app
     assert names == sorted(f"{k}.txt" for k in keys if k != "k3")
     finished = session.query(AuditEvent).filter(AuditEvent.object_type == "jobs", AuditEvent.action == "job_finished")
     assert finished.count() == 1  # finished once, by whichever worker was last
+
+
+# --- the PDF section cache is bound by the retention ----------------------------------------------------
+
+def _cache_entry(cache_dir, key, days_unused, now):
+    from exports.pdf import Body, BodyCache
+
+    BodyCache(cache_dir).put(key, Body(b"%PDF-1.7 private", ()))
+    when = now.timestamp() - days_unused * 86400
+    for path in (cache_dir / f"{key}.pdf", cache_dir / f"{key}.json"):
+        os.utime(path, (when, when))
+
+
+def test_purging_deletes_cached_sections_unused_for_the_retention_or_a_week_whichever_is_shorter(tmp_path):
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
+    cache = tmp_path / ".pdf-sections"
+    _cache_entry(cache, "a" * 64, 1, now)
+    _cache_entry(cache, "b" * 64, 4, now)
+    _cache_entry(cache, "c" * 64, 8, now)
+    (cache / "d.json").write_text("{}")  # left by a write that was interrupted before its PDF
+    (cache / ".tmp-x.pdf").write_bytes(b"half")
+    for leftover in (cache / "d.json", cache / ".tmp-x.pdf"):
+        os.utime(leftover, (now.timestamp() - 5 * 86400,) * 2)
+    assert jobs.purge_pdf_cache(cache, older_than=dt.timedelta(days=30), now=now) == 1  # the cache's own week
+    assert sorted(p.name for p in cache.iterdir()) == [".tmp-x.pdf", "a" * 64 + ".json", "a" * 64 + ".pdf",
+                                                       "b" * 64 + ".json", "b" * 64 + ".pdf", "d.json"]
+    assert jobs.purge_pdf_cache(cache, older_than=dt.timedelta(days=3), now=now) == 1  # a retention under a week
+    assert sorted(p.name for p in cache.iterdir()) == ["a" * 64 + ".json", "a" * 64 + ".pdf"]
+    assert jobs.purge_pdf_cache(tmp_path / "never-made", older_than=dt.timedelta(days=3), now=now) == 0
+
+
+def test_the_purge_command_deletes_cached_sections_older_than_a_short_retention(app, session, owner):
+    from models.base import utcnow
+
+    app.config["EXPORT_RETENTION_DAYS"] = 2
+    cache = Path(app.config["JOBS_DIR"]) / PDF_CACHE
+    _cache_entry(cache, "a" * 64, 1, utcnow())
+    _cache_entry(cache, "b" * 64, 3, utcnow())
+    result = app.test_cli_runner().invoke(args=["jobs", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 cached PDF section unused for 2 days or more." in result.output
+    assert sorted(p.stem for p in cache.glob("*.pdf")) == ["a" * 64]
+
+
+def test_a_personal_data_export_leaves_no_laid_out_sections_behind(app, session, owner):
+    _cpd(session, owner)
+    job = jobs.create(session, kind=PERSONAL_DATA, title="Export", actor=owner, items=personal_data_items(),
+                      params={"person_id": owner.id, "evidence_dir": str(Path(app.config["UPLOAD_DIR"]) / "evidence")})
+    session.commit()
+    runner.run_in(app, job.id)
+    job = _reload(session, job.id)
+    assert job.status is JobStatus.DONE and any(i.key == "portfolio_pdf" and i.output_file for i in job.items)
+    assert not (Path(app.config["JOBS_DIR"]) / PDF_CACHE).exists()
+
+
+# --- how many processes lay out a PDF ---------------------------------------------------------------------
+
+def _document_job(session, owner):
+    from app.services.job_kinds import DOCUMENTS
+
+    job = jobs.create(session, kind=DOCUMENTS, title="Portfolio", actor=owner, items=[(str(owner.id), owner.full_name)],
+                      params={"kind": "portfolio"})
+    session.commit()
+    return job
+
+
+def test_pdf_render_processes_reaches_the_layout_from_the_worker_config(app, session, owner, monkeypatch):
+    from exports import pdf as pdf_module
+
+    _cpd(session, owner)
+    pools = []
+    real_pool = pdf_module.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):
+        pools.append(kwargs["max_workers"])
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", counting_pool)
+    assert app.config["PDF_RENDER_PROCESSES"] == 2
+    first = _document_job(session, owner)
+    runner.run_in(app, first.id)
+    assert _reload(session, first.id).status is JobStatus.DONE and pools == [2]
+
+    shutil.rmtree(Path(app.config["JOBS_DIR"]) / PDF_CACHE)  # else every section would come from the cache
+    app.config["PDF_RENDER_PROCESSES"] = 1
+    second = _document_job(session, owner)
+    runner.run_in(app, second.id)
+    job = _reload(session, second.id)
+    assert (job.status, job.error, [i.error for i in job.items]) == (JobStatus.DONE, None, [None])
+    assert pools == [2]  # no second pool: the sections were laid out in the worker itself

@@ -151,3 +151,36 @@ def test_a_section_with_a_link_is_refused_rather_than_losing_it():
 
     with pytest.raises(ValueError, match="links"):
         render_body('<!DOCTYPE html><html lang="en"><title>x</title><p><a href="#x">here</a><span id="x"></span></p>')
+
+
+class _NoPool:
+    """Stands in for ProcessPoolExecutor where no process may be forked."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a layout process was started")
+
+
+def test_one_render_process_lays_out_in_this_process_with_the_same_pages(monkeypatch):
+    content = _content()
+    started = []
+    real_pool = pdf_module.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):
+        started.append(kwargs["max_workers"])
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", counting_pool)
+    two = _render(content, workers=pdf_module.render_workers(2))
+    assert started == [2]
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", _NoPool)
+    one = _render(content, workers=pdf_module.render_workers(1))
+    assert _texts(one.pdf)[1] == _texts(two.pdf)[1]
+
+
+def test_render_processes_never_exceed_the_cores_and_default_to_two(monkeypatch):
+    monkeypatch.setattr(pdf_module.os, "sched_getaffinity", lambda _pid: {0})
+    assert pdf_module.render_workers(2) == 1 and pdf_module.render_workers() == 1
+    monkeypatch.setattr(pdf_module.os, "sched_getaffinity", lambda _pid: set(range(8)))
+    assert pdf_module.render_workers() == pdf_module.RENDER_PROCESSES == 2
+    assert pdf_module.render_workers(1) == 1 and pdf_module.render_workers(4) == 4
