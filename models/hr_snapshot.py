@@ -144,16 +144,17 @@ def _team_appraisals(session: Session, ids: list[int], today: dt.date,
     cutoff = appraisal_cutoff(today, months)
     manager = aliased(StaffProfile)
     report = aliased(StaffProfile)
-    first_pattern = (select(WorkingPattern.profile_id, func.min(WorkingPattern.starts_on).label("starts_on"))
-                     .group_by(WorkingPattern.profile_id).subquery())
+    # Correlated per report (an index lookup), not a join to every profile's patterns grouped: without table
+    # statistics PostgreSQL re-ran that grouping once per report (0.9-3 s at 2,000 staff instead of 40 ms).
+    first_pattern = (select(func.min(WorkingPattern.starts_on)).where(WorkingPattern.profile_id == report.id)
+                     .scalar_subquery())
     rows = session.execute(
         select(manager.id, StaffRelationship.junior_id, func.max(Appraisal.held_on),
                func.min(StaffRelationship.starts_on), func.min(report.band_started_on),
-               func.min(first_pattern.c.starts_on))
+               func.min(first_pattern))
         .join(StaffRelationship, StaffRelationship.senior_id == manager.user_id)
         .join(User, and_(User.id == StaffRelationship.junior_id, User.active.is_(True)))
         .outerjoin(report, report.user_id == StaffRelationship.junior_id)
-        .outerjoin(first_pattern, first_pattern.c.profile_id == report.id)
         .outerjoin(Appraisal, and_(Appraisal.profile_id == report.id, Appraisal.held_on <= today,
                                    Appraisal.held_on >= cutoff))
         .where(manager.id.in_(ids), StaffRelationship.kind == RelationshipKind.LINE_MANAGEMENT,

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from competences import pay
@@ -137,25 +137,49 @@ def position(profile_id: int, band: str | None, step: int | None, step_started_o
     return StepPosition(profile_id, band, current, points, step_started_on, due, deferred_days=deferred, note=note)
 
 
+#: A profile's step facts as a list query returns them: (profile id, band, pay step, step started on).
+ProfileStep = tuple[int, str | None, int | None, dt.date | None]
+
+
 def positions(session: Session, profile_ids: Collection[int], today: dt.date,
               catalogue: Catalogue | None = None) -> dict[int, StepPosition]:
     """Positions of many people in two queries, whatever their number."""
     if not profile_ids:
         return {}
-    catalogue = catalogue or catalogue_for(session)
-    scale = pay_scale(catalogue, today)
-    kinds = deferring_kinds(catalogue, today)
     ids = list(profile_ids)
     rows = session.execute(select(StaffProfile.id, StaffProfile.band, StaffProfile.pay_step,
                                   StaffProfile.step_started_on).where(StaffProfile.id.in_(ids))).all()
+    return positions_of(session, [(r[0], r[1], r[2], r[3]) for r in rows], today, catalogue, people=ids)
+
+
+def positions_of(session: Session, rows: Iterable[ProfileStep], today: dt.date, catalogue: Catalogue | None = None,
+                 *, people: Collection[int] | Select[int]) -> dict[int, StepPosition]:
+    """Positions from step facts a list has already loaded; `people` (their profile ids, or a select of them, so
+    a list of thousands sends no IN list) scopes the one leave query, made only when leave defers a step.
+
+    People without deferring leave who share a band, step and start date share one computation.
+    """
+    catalogue = catalogue or catalogue_for(session)
+    scale = pay_scale(catalogue, today)
+    kinds = deferring_kinds(catalogue, today)
     leave: defaultdict[int, list[Leave]] = defaultdict(list)
     if kinds:
-        for lv in session.scalars(select(LeaveOfAbsence).where(LeaveOfAbsence.profile_id.in_(ids),
+        for lv in session.scalars(select(LeaveOfAbsence).where(LeaveOfAbsence.profile_id.in_(people),
                                                                 LeaveOfAbsence.kind.in_(list(kinds)))):
             leave[lv.profile_id].append(Leave(kind=lv.kind.value, start=lv.starts_on, end=lv.ends_on))
-    return {pid: position(pid, band, step, started, leave.get(pid, ()), scale=scale, kinds=kinds, today=today)
-            for pid, band, step, started in rows}
+    shared: dict[tuple[str | None, int | None, dt.date | None], StepPosition] = {}
+    out: dict[int, StepPosition] = {}
+    for pid, band, step, started in rows:
+        if pid in leave:
+            out[pid] = position(pid, band, step, started, leave[pid], scale=scale, kinds=kinds, today=today)
+            continue
+        known = shared.get((band, step, started))
+        if known is None:
+            known = shared[(band, step, started)] = position(pid, band, step, started, (), scale=scale,
+                                                             kinds=kinds, today=today)
+        out[pid] = dataclasses.replace(known, profile_id=pid) if known.profile_id != pid else known
+    return out
 
 
-__all__ = ["HCAS_ID", "PAY_SCALE_ID", "StepPosition", "deferring_kinds", "hcas_table", "pay_scale", "position",
-           "positions"]
+__all__ = ["HCAS_ID", "PAY_SCALE_ID", "ProfileStep", "StepPosition", "deferring_kinds", "hcas_table", "pay_scale",
+           "position", "positions", "positions_of"]

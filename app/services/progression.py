@@ -181,13 +181,32 @@ class DueRow:
                 "review_overdue": "Deferral review overdue"}[self.status]
 
 
-def _live_decisions(session: Session, profile_ids: Sequence[int]) -> dict[int, list[ProgressionDecision]]:
+@dataclasses.dataclass(frozen=True)
+class _Due:
+    """A person on the round before their standards are judged (their HR records are loaded only for the rows
+    shown)."""
+
+    user_id: int
+    profile_id: int
+    name: str
+    team: str | None
+    position: pay_steps.StepPosition
+    decision: ProgressionDecision | None
+    status: str
+
+
+def _live_decisions(session: Session, people: Select[int]) -> dict[int, list[ProgressionDecision]]:
+    """Live decisions that may be about the current step of the profiles `people` selects (a subquery, not an IN
+    list of thousands). Such a decision names the current band and the next step date, which is never before the
+    current step began, so decisions about earlier steps (nearly all of them) are not loaded; _for_step decides."""
     out: dict[int, list[ProgressionDecision]] = {}
-    if not profile_ids:
-        return out
-    for d in session.scalars(select(ProgressionDecision).where(
-            ProgressionDecision.profile_id.in_(list(profile_ids)), ProgressionDecision.superseded.is_(False))
-            .order_by(ProgressionDecision.decided_at, ProgressionDecision.id)):
+    for d in session.scalars(select(ProgressionDecision)
+                             .join(StaffProfile, StaffProfile.id == ProgressionDecision.profile_id)
+                             .where(ProgressionDecision.profile_id.in_(people),
+                                    ProgressionDecision.superseded.is_(False),
+                                    ProgressionDecision.band == StaffProfile.band,
+                                    ProgressionDecision.due_on >= StaffProfile.step_started_on)
+                             .order_by(ProgressionDecision.decided_at, ProgressionDecision.id)):
         out.setdefault(d.profile_id, []).append(d)
     return out
 
@@ -198,44 +217,79 @@ def _for_step(decisions: Sequence[ProgressionDecision], position: pay_steps.Step
                  and d.due_on == position.next_step_on), None)
 
 
-def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | None, end: dt.date | None, *,
-             search: str | None = None, team_id: int | None = None, overdue_only: bool = False) -> list[DueRow]:
-    """Everyone in scope due a step in [start, end], overdue (step date past, no decision), with a deferral
-    review in the window, or whose deferral review has passed (listed whatever the window); ordered by date.
-    A fixed number of queries whatever the number of people."""
-    stmt: Select[Any] = people_in(scope).add_columns(StaffProfile.id, Team.name)
+def _due(session: Session, scope: Scope, today: dt.date, start: dt.date | None, end: dt.date | None, *,
+         search: str | None, team_id: int | None, overdue_only: bool, catalogue: Catalogue) -> list[_Due]:
+    """Who is on the round, in its order: plain rows for the people in scope (no User objects), their positions
+    and live decisions, in three queries (four when leave defers steps)."""
+    stmt = people_in(scope).with_only_columns(
+        User.id, User.full_name, Team.name, StaffProfile.id, StaffProfile.band, StaffProfile.pay_step,
+        StaffProfile.step_started_on)
     if team_id is not None:
         stmt = stmt.where(StaffProfile.team_id == team_id)
     if search and search.strip():
         stmt = stmt.where(User.full_name.icontains(search.strip(), autoescape=True))
     people = session.execute(stmt.order_by(User.full_name, User.id)).all()
-    ids = [pid for _user, pid, _team in people]
-    catalogue = catalogue_for(session)
-    rules = standard_rules(catalogue, today)
-    where = pay_steps.positions(session, ids, today, catalogue)
-    records = hr_records_for(session, ids, today, months=rules.appraisal_months)
-    decisions = _live_decisions(session, ids)
-    # One query for who line-manages (standard 1's team appraisals), not a batch of role grants per 500 people.
-    managers = set(session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.LINE_MANAGER,
-        RoleGrant.user_id.in_(stmt.with_only_columns(User.id).order_by(None).scalar_subquery()))))
-    rows: list[DueRow] = []
-    for user, pid, team in people:
-        pos = where.get(pid)
-        if pos is None or pos.next_step_on is None:
+    if not people:
+        return []
+    profiles = stmt.with_only_columns(StaffProfile.id)
+    where = pay_steps.positions_of(session, [(p[3], p[4], p[5], p[6]) for p in people], today, catalogue,
+                                   people=profiles)
+    decisions = _live_decisions(session, profiles)
+    out: list[_Due] = []
+    for user_id, name, team, pid, *_step in people:
+        pos = where[pid]
+        if pos.next_step_on is None:
             continue
-        decision = _for_step(decisions.get(pid, []), pos)
+        decision = _for_step(decisions.get(pid, ()), pos)
         status = _status(pos, decision, today, start, end, overdue_only)
-        if status is None:
-            continue
-        rows.append(DueRow(user.id, pid, user.full_name, team, pos,
-                           standards(records.get(pid), is_line_manager=user.id in managers,
-                                     rules=rules, today=today, step_on=pos.next_step_on),
-                           decision, status))
-    return sorted(rows, key=lambda r: (_sort_date(r), r.name, r.user_id))
+        if status is not None:
+            out.append(_Due(user_id, pid, name, team, pos, decision, status))
+    return sorted(out, key=lambda r: (_sort_date(r), r.name, r.user_id))
 
 
-def _sort_date(row: DueRow) -> dt.date:
+def _judged(session: Session, due: Sequence[_Due], today: dt.date, rules: StandardRules) -> list[DueRow]:
+    """The rows with their five standards: HR records and line managers of these people only (two queries for HR
+    records, one for managers), so a page of 50 judges 50 people, not the whole scope."""
+    if not due:
+        return []
+    records = hr_records_for(session, [r.profile_id for r in due], today, months=rules.appraisal_months)
+    # One query for who line-manages (standard 5's team appraisals), not a batch of role grants per 500 people.
+    managers = set(session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.LINE_MANAGER, RoleGrant.user_id.in_(sorted({r.user_id for r in due})))))
+    return [DueRow(r.user_id, r.profile_id, r.name, r.team, r.position,
+                   standards(records.get(r.profile_id), is_line_manager=r.user_id in managers, rules=rules,
+                             today=today, step_on=r.position.next_step_on),
+                   r.decision, r.status) for r in due]
+
+
+def due_list(session: Session, scope: Scope, today: dt.date, start: dt.date | None, end: dt.date | None, *,
+             search: str | None = None, team_id: int | None = None, overdue_only: bool = False) -> list[DueRow]:
+    """Everyone in scope due a step in [start, end], overdue (step date past, no decision), with a deferral
+    review in the window, or whose deferral review has passed (listed whatever the window); ordered by date.
+    A fixed number of queries whatever the number of people."""
+    catalogue = catalogue_for(session)
+    due = _due(session, scope, today, start, end, search=search, team_id=team_id, overdue_only=overdue_only,
+               catalogue=catalogue)
+    return _judged(session, due, today, standard_rules(catalogue, today))
+
+
+def due_page(session: Session, scope: Scope, today: dt.date, start: dt.date | None, end: dt.date | None,
+             number: int, per_page: int, *, search: str | None = None, team_id: int | None = None,
+             overdue_only: bool = False) -> tuple[list[DueRow], int, int]:
+    """(page `number` of due_list, clamped to the last page; how many are on the round in all; that page number).
+
+    The order needs only positions and decisions, so the standards are judged for the page's people alone.
+    """
+    catalogue = catalogue_for(session)
+    due = _due(session, scope, today, start, end, search=search, team_id=team_id, overdue_only=overdue_only,
+               catalogue=catalogue)
+    total = len(due)
+    number = min(max(number, 1), max(1, -(-total // per_page)))
+    shown = due[(number - 1) * per_page:number * per_page]
+    return _judged(session, shown, today, standard_rules(catalogue, today)), total, number
+
+
+def _sort_date(row: _Due) -> dt.date:
     if row.status in {"review", "review_overdue"} and row.decision is not None and row.decision.review_on is not None:
         return row.decision.review_on
     assert row.position.next_step_on is not None
@@ -594,6 +648,6 @@ def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 __all__ = ["DECIDE_DAYS_BEFORE", "STANDARD_IDS", "DecisionInput", "DueRow", "PersonProgression", "Standard",
-           "StandardRules", "correct", "decide", "decisions_in", "default_window", "due_list", "judged_on",
+           "StandardRules", "correct", "decide", "decisions_in", "default_window", "due_list", "due_page", "judged_on",
            "latest_decision", "may_correct", "person_progression", "record_appraisal", "save_standing",
            "standard_rules", "standards", "unmet"]

@@ -19,7 +19,7 @@ from wtforms import SelectChoice
 
 from app.database import db
 from app.forms import attach_error
-from app.pagination import page_number, paginate
+from app.pagination import Page, page_number, paginate
 from app.security import ensure, requires, signed_in
 from app.services import progression as service
 from app.services.errors import DomainError
@@ -36,6 +36,8 @@ from models.people import StaffProfile, User
 from models.reference_data import catalogue_for
 
 DECISIONS_PER_PAGE = 50
+#: As the staff directory: a round over a custom window can list most of a Trust.
+ROUND_PER_PAGE = 50
 
 
 def _export_headers(session: Session) -> tuple[str, ...]:
@@ -61,13 +63,12 @@ def _team_choices(session: Session, scope: Scope) -> list[SelectChoice]:
     return [SelectChoice("", "All teams"), *(SelectChoice(str(t.id), t.name) for t in teams)]
 
 
-def _round_rows(session: Session, scope: Scope, form: RoundFilterForm) -> list[service.DueRow]:
+def _round_filters(form: RoundFilterForm) -> tuple[dt.date | None, dt.date | None, dict[str, Any]]:
     start, end = service.default_window(today())
     if form.window.data == "custom":
         start, end = form.start.data, form.end.data
-    return service.due_list(session, scope, today(), start, end,
-                            search=form.q.data, team_id=int(form.team.data) if form.team.data else None,
-                            overdue_only=form.window.data == "overdue")
+    return start, end, {"search": form.q.data, "team_id": int(form.team.data) if form.team.data else None,
+                        "overdue_only": form.window.data == "overdue"}
 
 
 def _export_row(row: service.DueRow) -> list[Any]:
@@ -85,17 +86,23 @@ def progression_round() -> tuple[str, int] | Response:
     form = RoundFilterForm(request.args)
     form.team.choices = _team_choices(session, scope)
     valid = form.validate()
-    rows = _round_rows(session, scope, form) if valid else []
+    if not valid:
+        return render_template("staff/progression_round.html", form=form, page=None, filters={},
+                               decide_days=service.DECIDE_DAYS_BEFORE, show_oversight=is_hr(_actor())), 400
+    start, end, chosen = _round_filters(form)
     fmt = request.args.get("format")
-    if valid and fmt in FORMATS:
+    if fmt in FORMATS:
+        rows = service.due_list(session, scope, today(), start, end, **chosen)
         audit.record(session, "progression_round_exported", "users", current_user.id, detail={"rows": len(rows)})
         session.commit()
         return table_response("pay-step-progression", _export_headers(session), [_export_row(r) for r in rows], fmt,
                               title="Pay-step progression")
-    filters = {k: request.args[k] for k in ("window", "start", "end", "team", "q") if valid and request.args.get(k)}
-    return render_template("staff/progression_round.html", form=form, rows=rows, filters=filters, today=today(),
-                           show_oversight=is_hr(_actor()), decide_days=service.DECIDE_DAYS_BEFORE), \
-        200 if valid else 400
+    items, total, number = service.due_page(session, scope, today(), start, end, page_number(), ROUND_PER_PAGE,
+                                            **chosen)
+    filters = {k: request.args[k] for k in ("window", "start", "end", "team", "q") if request.args.get(k)}
+    return render_template("staff/progression_round.html", form=form, filters=filters,
+                           page=Page(items=items, number=number, per_page=ROUND_PER_PAGE, total=total),
+                           show_oversight=is_hr(_actor()), decide_days=service.DECIDE_DAYS_BEFORE), 200
 
 
 # --- HR oversight ------------------------------------------------------------------------------
