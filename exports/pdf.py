@@ -25,6 +25,7 @@ import mimetypes
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -230,7 +231,8 @@ def render_bodies(htmls: Sequence[str], *, cache: BodyCache | None = None, worke
                   fetcher: SafeFetcher | None = None) -> list[Body]:
     """Each section's body, from the cache when its HTML is unchanged, else laid out (in parallel if allowed).
 
-    Workers are forked (the parent has WeasyPrint and the fonts loaded already); with a fetcher, whose
+    Workers are forked (the parent has WeasyPrint and the fonts loaded already) when this is the process's only
+    thread, else started by a fork server (see below); with a fetcher, whose
     record of refused URLs a caller reads, everything stays in this process.
     """
     keys = [body_key(h) for h in htmls]
@@ -241,7 +243,15 @@ def render_bodies(htmls: Sequence[str], *, cache: BodyCache | None = None, worke
     todo = sorted({k: h for k, h in zip(keys, htmls) if k not in found}.items(), key=lambda kh: -len(kh[1]))
     if workers is None:
         workers = render_workers()
-    if fetcher is None and workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if fetcher is None and workers > 1 and len(todo) > 1 and threading.active_count() > 1 \
+            and "forkserver" in multiprocessing.get_all_start_methods():
+        # Forking beside other threads (the web server's, the in-process job worker) could copy a lock one of
+        # them holds and hang the child for ever; children then come from a clean single-threaded server.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+            done = list(pool.map(_render_body_html, [h for _k, h in todo]))
+    elif fetcher is None and workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
         gc.freeze()  # the children never collect (and so never close) the parent's objects, e.g. its connections
         try:
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)),

@@ -184,3 +184,29 @@ def test_render_processes_never_exceed_the_cores_and_default_to_two(monkeypatch)
     monkeypatch.setattr(pdf_module.os, "sched_getaffinity", lambda _pid: set(range(8)))
     assert pdf_module.render_workers() == pdf_module.RENDER_PROCESSES == 2
     assert pdf_module.render_workers(1) == 1 and pdf_module.render_workers(4) == 4
+
+
+def test_beside_other_threads_layout_processes_come_from_a_fork_server_with_the_same_pages(monkeypatch):
+    """Forking a process that runs other threads can copy a lock one of them holds; then a fork server is used."""
+    import threading
+
+    content = _content()
+    contexts = []
+    real_pool = pdf_module.ProcessPoolExecutor
+
+    def recording_pool(*args, **kwargs):
+        contexts.append(kwargs["mp_context"].get_start_method())
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", recording_pool)
+    alone = _render(content, workers=2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        beside = _render(content, workers=2)
+    finally:
+        stop.set()
+        other.join()
+    assert contexts == ["fork", "forkserver"]
+    assert _texts(beside.pdf)[1] == _texts(alone.pdf)[1]
