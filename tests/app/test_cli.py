@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.services import accounts
 from app.services.demo import DEMO_PASSWORD
@@ -299,3 +299,14 @@ def test_demo_and_synthetic_data_are_refused_in_production(cli, fresh, app, comm
     _failed_cleanly(result)
     assert "refused when WAYMARK_ENV=production" in result.output
     assert fresh.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_synthetic_data_leaves_planner_statistics_behind(cli, fresh, engine):
+    result = cli("synthetic", "--staff", "3", "--years", "1", "--password", PASSWORD)
+    assert result.exit_code == 0, result.output
+    if engine.dialect.name == "sqlite":
+        analysed = fresh.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'users'")).scalar()
+    else:
+        analysed = fresh.execute(text("SELECT count(*) FROM pg_stat_user_tables "
+                                      "WHERE relname = 'users' AND last_analyze IS NOT NULL")).scalar()
+    assert analysed
