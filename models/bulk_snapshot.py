@@ -14,11 +14,17 @@ Parts (any subset of PARTS):
 * "cpd": CPD activities (1 query);
 * "credentials": recorded credentials and the declaration anchor (1 query).
 
-The people and their profiles take one more query. `since` ({"supervision": date, "cpd": date})
-leaves out that part's rows dated before the date (a page charting the last 13 months needs no
-older rows); without it every row is read, as models.snapshot does. `people_with_snapshots` also
-hands back the User rows, with role grants, profile, working patterns, leave and registrations
-filled in, so a caller can decide which pathways apply without another query.
+The people and their profiles take one more query. The people come as a list of user ids or as a
+query selecting user ids (a scope's query): a query goes into every per-table query as
+`IN (subquery)`, so no statement carries thousands of bound parameters. `since`
+({"supervision": date, "cpd": date}) leaves out that part's rows dated before the date (a page
+charting the last 13 months needs no older rows); without it every row is read, as models.snapshot
+does. `people_with_snapshots` also hands back the User rows, with role grants, profile, working
+patterns, leave and registrations filled in, so a caller can decide which pathways apply without
+another query.
+
+`cpd_in_windows` reads CPD activities in a window per person (the dashboard's declaration years) in one
+query whose only bound parameter is the windows as JSON.
 
 `people_with_full_snapshots` builds everything build_snapshot reads (cases, contacts, sign-offs, ratings,
 training hours, supervision given and HR facts as well), equal to build_snapshot's snapshot person by person, in
@@ -33,12 +39,14 @@ exists (the model's own `has_reflective_statement`), as models.snapshot does.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import types
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-import types
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Executable, select
+from sqlalchemy import Date, Executable, Integer, Select, Text, cast as sql_cast, column, select, text
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,6 +69,29 @@ PARTS: tuple[str, ...] = ("employment", "supervision", "cpd", "credentials")
 
 T = TypeVar("T")
 
+#: Who to load: user ids, or a query selecting user ids (its first column), taken as a subquery.
+People = Collection[int] | Select[Any]
+
+
+class _Who:
+    """The people asked for, as the condition each per-table query filters on."""
+
+    def __init__(self, people: People) -> None:
+        if isinstance(people, Select):
+            self.ids: list[int] | None = None
+            self.users: Any = people.scalar_subquery()
+        else:
+            self.ids = sorted(set(people))
+            self.users = self.ids
+
+    @property
+    def none(self) -> bool:
+        return self.ids == []
+
+    def profiles(self) -> Any:
+        """The same people's profile ids, as a subquery."""
+        return select(StaffProfile.id).where(StaffProfile.user_id.in_(self.users)).scalar_subquery()
+
 
 def _grouped(rows: Iterable[T], key: str) -> defaultdict[int, list[T]]:
     out: defaultdict[int, list[T]] = defaultdict(list)
@@ -69,19 +100,23 @@ def _grouped(rows: Iterable[T], key: str) -> defaultdict[int, list[T]]:
     return out
 
 
-def _people(session: Session, ids: list[int]) -> list[User]:
+def _people(session: Session, who: _Who) -> list[User]:
     return list(session.scalars(
         select(User).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
-        .where(User.id.in_(ids)).options(contains_eager(User.profile)).order_by(User.id)).unique())
+        .where(User.id.in_(who.users)).options(contains_eager(User.profile)).order_by(User.id)).unique())
 
 
-def _load_employment(session: Session, people: list[User], profiles: list[StaffProfile], ids: list[int]) -> None:
+def _profile_ids(who: _Who, profiles: list[StaffProfile]) -> Any:
+    return [p.id for p in profiles] if who.ids is not None else who.profiles()
+
+
+def _load_employment(session: Session, people: list[User], profiles: list[StaffProfile], who: _Who) -> None:
     """Fill role grants, working patterns and leave in three queries, as the relationships would order them."""
-    grants = _grouped(session.scalars(select(RoleGrant).where(RoleGrant.user_id.in_(ids))
+    grants = _grouped(session.scalars(select(RoleGrant).where(RoleGrant.user_id.in_(who.users))
                                       .order_by(RoleGrant.role, RoleGrant.id)), "user_id")
     for user in people:
         set_committed_value(user, "role_grants", grants.get(user.id, []))
-    profile_ids = [p.id for p in profiles]
+    profile_ids = _profile_ids(who, profiles)
     patterns = _grouped(session.scalars(select(WorkingPattern).where(WorkingPattern.profile_id.in_(profile_ids))
                                         .order_by(WorkingPattern.starts_on, WorkingPattern.id)), "profile_id")
     leave = _grouped(session.scalars(select(LeaveOfAbsence).where(LeaveOfAbsence.profile_id.in_(profile_ids))
@@ -91,9 +126,9 @@ def _load_employment(session: Session, people: list[User], profiles: list[StaffP
         set_committed_value(profile, "leave_periods", leave.get(profile.id, []))
 
 
-def _load_credentials(session: Session, profiles: list[StaffProfile]) -> None:
+def _load_credentials(session: Session, profiles: list[StaffProfile], who: _Who) -> None:
     regs = _grouped(session.scalars(
-        select(ProfessionalRegistration).where(ProfessionalRegistration.profile_id.in_([p.id for p in profiles]))
+        select(ProfessionalRegistration).where(ProfessionalRegistration.profile_id.in_(_profile_ids(who, profiles)))
         .order_by(ProfessionalRegistration.regulator, ProfessionalRegistration.id)), "profile_id")
     for profile in profiles:
         set_committed_value(profile, "registrations", regs.get(profile.id, []))
@@ -107,8 +142,16 @@ _SUPERVISION_COLUMNS = (SupervisionSession.id, SupervisionSession.supervisee_id,
                         SupervisionSession.countersign_status)
 _CPD_COLUMNS = (CpdActivity.id, CpdActivity.owner_id, CpdActivity.start_on, CpdActivity.end_on, CpdActivity.title,
                 CpdActivity.category, CpdActivity.minutes, CpdActivity.cbt, CpdActivity.cbt_skills,
-                CpdActivity.participatory, CpdActivity.hcpc_standards, CpdActivity.reflection_learned,
-                CpdActivity.reflection_practice)
+                CpdActivity.participatory,
+                # As its JSON text: the driver would parse every row's list; a service has a handful of distinct ones.
+                sql_cast(CpdActivity.hcpc_standards, Text).label("hcpc_standards"),
+                CpdActivity.reflection_learned, CpdActivity.reflection_practice)
+
+
+@lru_cache(maxsize=1024)
+def _json_list(text: str) -> tuple[Any, ...] | None:
+    value = json.loads(text)
+    return tuple(value) if value is not None else None
 
 
 class _CpdRow(types.SimpleNamespace):
@@ -126,8 +169,8 @@ def _dicts(session: Session, q: Executable) -> Iterator[dict[str, Any]]:
         yield dict(zip(keys, row))
 
 
-def _supervision_rows(session: Session, ids: list[int], since: dt.date | None) -> dict[int, list[SupervisionSession]]:
-    q = (select(*_SUPERVISION_COLUMNS).where(SupervisionSession.supervisee_id.in_(ids),
+def _supervision_rows(session: Session, who: _Who, since: dt.date | None) -> dict[int, list[SupervisionSession]]:
+    q = (select(*_SUPERVISION_COLUMNS).where(SupervisionSession.supervisee_id.in_(who.users),
                                              SupervisionSession.deleted_at.is_(None))
          .order_by(SupervisionSession.occurred_on, SupervisionSession.id))
     if since is not None:
@@ -142,38 +185,78 @@ def _supervision_rows(session: Session, ids: list[int], since: dt.date | None) -
     return _grouped(cast(Iterable[SupervisionSession], rows), "supervisee_id")
 
 
-def _cpd_rows(session: Session, ids: list[int], since: dt.date | None) -> dict[int, list[CpdActivity]]:
-    q = (select(*_CPD_COLUMNS).where(CpdActivity.owner_id.in_(ids), CpdActivity.deleted_at.is_(None))
+def _cpd_rows(session: Session, who: _Who, since: dt.date | None) -> dict[int, list[CpdActivity]]:
+    q = (select(*_CPD_COLUMNS).where(CpdActivity.owner_id.in_(who.users), CpdActivity.deleted_at.is_(None))
          .order_by(CpdActivity.end_on, CpdActivity.id))
     if since is not None:
         q = q.where(CpdActivity.end_on >= since)
-    rows = (_CpdRow(**values) for values in _dicts(session, q))
-    return _grouped(cast(Iterable[CpdActivity], rows), "owner_id")
+    return _grouped(_cpd_objects(session, q), "owner_id")
 
 
-def people_with_snapshots(session: Session, user_ids: Collection[int], today: dt.date, *,
+def _cpd_objects(session: Session, q: Executable) -> list[CpdActivity]:
+    rows = []
+    for values in _dicts(session, q):
+        standards = values["hcpc_standards"]
+        values["hcpc_standards"] = _json_list(standards) if standards is not None else None
+        rows.append(_CpdRow(**values))
+    # The converter reads only the attributes a row carries (see _CPD_COLUMNS).
+    return cast(list[CpdActivity], rows)
+
+
+#: A JSON list of {"user_id", "since", "until"} as a table, in one bound parameter (so a window per person costs
+#: no parameter per person): PostgreSQL's json_to_recordset, SQLite's json_each.
+_WINDOWS_SQL = {
+    "postgresql": "SELECT w.user_id, w.since, w.until FROM json_to_recordset(CAST(:windows AS json)) "
+                  "AS w(user_id integer, since date, until date)",
+    "sqlite": "SELECT json_extract(value, '$.user_id') AS user_id, json_extract(value, '$.since') AS since, "
+              "json_extract(value, '$.until') AS until FROM json_each(:windows)",
+}
+
+
+def cpd_in_windows(session: Session,
+                   windows: Mapping[int, tuple[dt.date, dt.date]]) -> dict[int, tuple[ev.CpdActivity, ...]]:
+    """{user id: their CPD activities ending from `since` to `until` (both counted)} for windows {user id: (since,
+    until)}, as models.snapshot converts them, in one query with one bound parameter whatever the number of people
+    (none too, so a page's query count never depends on its data): for a page that judges each person's CPD in a
+    window it knows (a declaration year)."""
+    payload = json.dumps([{"user_id": uid, "since": since.isoformat(), "until": until.isoformat()}
+                          for uid, (since, until) in sorted(windows.items())])
+    w = (text(_WINDOWS_SQL[session.get_bind().dialect.name]).bindparams(windows=payload)
+         .columns(column("user_id", Integer), column("since", Date), column("until", Date)).subquery("w"))
+    q = (select(*_CPD_COLUMNS).join(w, w.c.user_id == CpdActivity.owner_id)
+         .where(CpdActivity.deleted_at.is_(None), CpdActivity.end_on >= w.c.since, CpdActivity.end_on <= w.c.until)
+         .order_by(CpdActivity.end_on, CpdActivity.id))
+    rows = _grouped(_cpd_objects(session, q), "owner_id")
+    return {uid: tuple(cpd_of(row) for row in mine) for uid, mine in rows.items()}
+
+
+def people_with_snapshots(session: Session, user_ids: People, today: dt.date, *,
                           parts: Collection[str] = PARTS,
                           since: Mapping[str, dt.date] | None = None) -> list[tuple[User, ev.Snapshot]]:
     """(user, snapshot with only `parts` filled) for each id that names a user, by id, in at most 8 queries.
+
+    `user_ids` is a collection of ids or a query selecting them (used as a subquery: no list of ids is sent).
 
     The parts left out are empty in the snapshot, so only rules that read the parts asked for may judge it.
     """
     unknown = (set(parts) | set(since or {})) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown snapshot parts {sorted(unknown)}; known: {', '.join(PARTS)}")
-    ids = sorted(set(user_ids))
-    if not ids:
+    who = _Who(user_ids)
+    if who.none:
         return []
     since = since or {}
-    people = _people(session, ids)
+    people = _people(session, who)
+    if not people:
+        return []
     profiles = [u.profile for u in people if u.profile is not None]
     if "employment" in parts:
-        _load_employment(session, people, profiles, ids)
+        _load_employment(session, people, profiles, who)
     if "credentials" in parts:
-        _load_credentials(session, profiles)
+        _load_credentials(session, profiles, who)
     supervision: dict[int, list[SupervisionSession]] = (
-        _supervision_rows(session, ids, since.get("supervision")) if "supervision" in parts else {})
-    cpd: dict[int, list[CpdActivity]] = _cpd_rows(session, ids, since.get("cpd")) if "cpd" in parts else {}
+        _supervision_rows(session, who, since.get("supervision")) if "supervision" in parts else {})
+    cpd: dict[int, list[CpdActivity]] = _cpd_rows(session, who, since.get("cpd")) if "cpd" in parts else {}
 
     out = []
     for user in people:
@@ -192,7 +275,7 @@ def people_with_snapshots(session: Session, user_ids: Collection[int], today: dt
     return out
 
 
-def snapshots_for(session: Session, user_ids: Collection[int], today: dt.date, *,
+def snapshots_for(session: Session, user_ids: People, today: dt.date, *,
                   parts: Collection[str] = PARTS, since: Mapping[str, dt.date] | None = None) -> dict[int, ev.Snapshot]:
     """{user id: snapshot with only `parts` filled}, in at most 8 queries whatever the number of people."""
     return {user.id: snap for user, snap in people_with_snapshots(session, user_ids, today, parts=parts, since=since)}
@@ -228,15 +311,16 @@ def people_with_full_snapshots(session: Session, user_ids: Collection[int],
     The users come back with role grants, profile, working patterns, leave and registrations filled in, so the
     caller can decide which pathways apply without another query.
     """
-    ids = sorted(set(user_ids))
+    who = _Who(user_ids)
+    ids = who.ids or []
     if not ids:
         return []
-    people = _people(session, ids)
+    people = _people(session, who)
     profiles = [u.profile for u in people if u.profile is not None]
-    _load_employment(session, people, profiles, ids)
-    _load_credentials(session, profiles)
-    supervision = _supervision_rows(session, ids, None)
-    cpd = _cpd_rows(session, ids, None)
+    _load_employment(session, people, profiles, who)
+    _load_credentials(session, profiles, who)
+    supervision = _supervision_rows(session, who, None)
+    cpd = _cpd_rows(session, who, None)
     cases = _owned(session, ClinicalCase, ids, order=(ClinicalCase.started_on, ClinicalCase.id))
     contacts = _owned(session, ClinicalContact, ids, order=(ClinicalContact.occurred_on, ClinicalContact.id))
     signed = _owned(session, CompetenceClaim, ids,
@@ -280,4 +364,5 @@ def full_snapshots_for(session: Session, user_ids: Collection[int], today: dt.da
     return {user.id: snap for user, snap in people_with_full_snapshots(session, user_ids, today)}
 
 
-__all__ = ["PARTS", "full_snapshots_for", "people_with_full_snapshots", "people_with_snapshots", "snapshots_for"]
+__all__ = ["PARTS", "People", "cpd_in_windows", "full_snapshots_for", "people_with_full_snapshots",
+           "people_with_snapshots", "snapshots_for"]

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import String, case, extract, func, select, type_coerce
+from sqlalchemy import Integer, String, case, cast, extract, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from competences.month_totals import SupervisionTotal
@@ -27,7 +27,8 @@ def supervision_month_totals(session: Session, people: Any, since: dt.date,
     """{user id: {(year, month): the month's totals}} for sessions from `since` to `today` received by `people`,
     a subquery (or select) of user ids."""
     s = SupervisionSession
-    year, month = extract("year", s.occurred_on), extract("month", s.occurred_on)
+    # As integers: PostgreSQL's EXTRACT gives numeric, which the driver would turn into a Decimal per row.
+    year, month = cast(extract("year", s.occurred_on), Integer), cast(extract("month", s.occurred_on), Integer)
     halved = case((s.group_size <= 1, s.minutes), else_=(s.minutes * 2) // s.group_size)
     # models.snapshot's test: only a confirmed countersignature counts as countersigned.
     countersigned = case((s.countersign_status == "confirmed", True), else_=False)
@@ -38,10 +39,18 @@ def supervision_month_totals(session: Session, people: Any, since: dt.date,
         .where(s.supervisee_id.in_(people), s.deleted_at.is_(None), s.occurred_on >= since, s.occurred_on <= today)
         .group_by(*keys))
     out: defaultdict[int, defaultdict[Month, list[SupervisionTotal]]] = defaultdict(lambda: defaultdict(list))
-    for user_id, y, m, kind_value, size, cbt, sampled, signed, minutes, half in rows:
-        out[user_id][(int(y), int(m))].append(SupervisionTotal(
-            kind=kind_value, group_size=size, cbt=cbt, live_or_recorded_sampled=sampled,
-            countersigned=bool(signed), minutes=int(minutes), halved=int(half)))
+    # A service's tens of thousands of person-months hold a few dozen distinct totals: each is built once
+    # (SupervisionTotal is frozen, so sharing one is safe).
+    made: dict[tuple[Any, ...], SupervisionTotal] = {}
+    for user_id, y, m, *values in rows:
+        key = tuple(values)
+        total = made.get(key)
+        if total is None:
+            kind_value, size, cbt, sampled, signed, minutes, half = values
+            total = made[key] = SupervisionTotal(
+                kind=kind_value, group_size=size, cbt=cbt, live_or_recorded_sampled=sampled,
+                countersigned=bool(signed), minutes=int(minutes), halved=int(half))
+        out[user_id][(int(y), int(m))].append(total)
     return {user_id: dict(months) for user_id, months in out.items()}
 
 

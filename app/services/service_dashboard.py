@@ -30,7 +30,13 @@ Decisions a reviewer would ask about:
   their pathways' CPD requirements whose window is the declaration year. Not met yet but with at
   least the share of the target that the whole days gone by call for, rounded down, is "on track"
   (so nobody is behind on the year's first day); a person's status is their worst requirement's.
-  Only statuses and dates leave this module.
+  Only statuses and dates leave this module. Each judged person's activities are read only from the
+  earliest day their rules count from (the declaration year, or that year extended for leave) to today,
+  in one query (models.bulk_snapshot.cpd_in_windows); tests prove the statuses equal the rules on the
+  full snapshot.
+* The people in view go into every query as the scope's query (a subquery), never as a list of ids.
+  Garbage collection is paused while a dashboard is built (`_gc_paused`: it cost 40% of a cold
+  build's CPU at 2,000 staff).
 * Credentials: a declaration, renewal or expiry date from today to the kind's `due_soon_days`
   ahead (both counted; 90 in the data file) is "due"; lapsed, suspended, expired, past their lapse
   date or with an overdue declaration are listed apart. The flags and the days are
@@ -43,11 +49,13 @@ Decisions a reviewer would ask about:
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -61,19 +69,19 @@ from app.services.readiness import Choices, applicable_pathways
 from app.services.staff_scope import Scope, people_in
 from competences.bands import AFC_BANDS, band_rank
 from competences.catalogue import Catalogue
-from competences.credentials import (KINDS_BY_ID, NOT_HELD, CredentialFacts, CredentialRules, CredentialStatus, Flags,
-                                     flags)
+from competences.credentials import (KINDS_BY_ID, NOT_HELD, CredentialFacts,
+                                     CredentialRules, CredentialStatus, Flags, flags)
 from competences.evidence import Snapshot, SupervisionSession
 from competences.month_totals import SupervisionTotal, judge_month, judges_by_totals
 from competences.pathways import Pathway
 from competences.requirements import Context, Rule, Window
-from competences.rules import MonthlyMinutesRule, minutes_text, wte_on
+from competences.rules import BaseRule, MonthlyMinutesRule, minutes_text, wte_on
 from competences.windows import WindowSpec, add_months, calendar_month, long_date
 from exports.dashboard_charts import (CPD_STATUSES, BandFigures, TableChart, cpd_chart, credentials_chart, due_chart,
                                       establishment_chart, number_text, skills_chart, supervision_chart)
 from exports.tables import Cell
 from models import AuditChainHead, Post, Service, StaffProfile, Team, User, WorkingPattern
-from models.bulk_snapshot import people_with_snapshots, snapshots_for
+from models.bulk_snapshot import cpd_in_windows, people_with_snapshots, snapshots_for
 from models.supervision_months import supervision_month_totals
 from models.hr import ProgressionDecision, ProgressionOutcome
 from models.ksa import KsaPortfolio
@@ -177,15 +185,13 @@ def _people_ids(scope: Scope, service_id: int | None) -> Select[Any]:
 
 
 def _since(today: dt.date) -> dict[str, dt.date]:
-    return {"supervision": add_months(today.replace(day=1), -SUPERVISION_MONTHS),
-            # a declaration year extended by a long leave may reach back further than one year
-            "cpd": add_months(today, -36)}
+    return {"supervision": add_months(today.replace(day=1), -SUPERVISION_MONTHS)}
 
 
-def _people(session: Session, scope: Scope, service_id: int | None, today: dt.date,
-            parts: set[str]) -> list[_Person]:
-    ids = list(session.scalars(_people_ids(scope, service_id)))
-    loaded = people_with_snapshots(session, ids, today, parts=parts | {"employment"}, since=_since(today))
+def _people(session: Session, people_ids: Select[Any], today: dt.date, parts: set[str]) -> list[_Person]:
+    """Everyone in view with the snapshot parts asked for. CPD is loaded by _cpd, for the windows it judges."""
+    loaded = people_with_snapshots(session, people_ids, today, parts=(parts - {"cpd"}) | {"employment"},
+                                   since=_since(today))
     people = [_Person(user, user.profile, snap) for user, snap in loaded if user.profile is not None]
     return sorted(people, key=lambda p: (p.user.full_name.lower(), p.user.id))
 
@@ -212,24 +218,27 @@ def _establishment(session: Session, scope: Scope, service_id: int | None, peopl
         wte[band] += wte_on(p.snapshot.employment, today) or Decimal(0)
 
     services = _post_services(scope, service_id)
-    post_rows: list[tuple[Post, str]] = []
+    post_rows: list[Any] = []
     held: defaultdict[int, Decimal] = defaultdict(Decimal)
     notes: list[str] = []
     if services == []:
         notes.append("Vacancies are shown to HR and service leads: they come from the posts of a whole service.")
     else:
-        pq = (select(Post, Team.name).join(Team, Team.id == Post.team_id)
+        # The columns read below, as plain rows: an organisation's posts need not become ORM objects.
+        pq = (select(Post.id, Post.number, Post.title, Post.band, Post.funded_wte, Team.name.label("team_name"))
+              .join(Team, Team.id == Post.team_id)
               .where(Post.organisation_id == scope.organisation_id, Post.active.is_(True)))
         if services is not None:
             pq = pq.where(Team.service_id.in_(services))
-        post_rows = [(post, team) for post, team in session.execute(pq.order_by(Post.number, Post.id))]
+        post_rows = list(session.execute(pq.order_by(Post.number, Post.id)))
         held = _held_wte(session, pq, today)
 
     funded: defaultdict[str, Decimal] = defaultdict(Decimal)
     held_by_band: defaultdict[str, Decimal] = defaultdict(Decimal)
     vacant: defaultdict[str, Decimal] = defaultdict(Decimal)
     vacant_posts: defaultdict[str, list[Entry]] = defaultdict(list)
-    for post, team in post_rows:
+    for post in post_rows:
+        team = post.team_name
         have = held.get(post.id, Decimal(0))
         gap = max(post.funded_wte - have, Decimal(0))
         funded[post.band] += post.funded_wte
@@ -283,8 +292,8 @@ def _month_key(day: dt.date) -> str:
     return f"{day.year:04}-{day.month:02}"
 
 
-def _step_decisions(session: Session, profile_ids: list[int]) -> dict[tuple[int, str, int], tuple[ProgressionOutcome,
-                                                                                                   dt.date | None]]:
+def _step_decisions(session: Session, people_ids: Select[Any]) -> dict[tuple[int, str, int],
+                                                                       tuple[ProgressionOutcome, dt.date | None]]:
     """(profile, band, from step) → the outcome and review date of the latest live decision about that step: one query.
 
     The progression round's rule (app.services.progression): superseded decisions do not count.
@@ -292,15 +301,18 @@ def _step_decisions(session: Session, profile_ids: list[int]) -> dict[tuple[int,
     rows = session.execute(
         select(ProgressionDecision.profile_id, ProgressionDecision.band, ProgressionDecision.from_step,
                ProgressionDecision.outcome, ProgressionDecision.review_on)
-        .where(ProgressionDecision.profile_id.in_(profile_ids), ProgressionDecision.superseded.is_(False))
+        .where(ProgressionDecision.profile_id.in_(
+                   select(StaffProfile.id).where(StaffProfile.user_id.in_(people_ids.scalar_subquery()))),
+               ProgressionDecision.superseded.is_(False))
         .order_by(ProgressionDecision.decided_at, ProgressionDecision.id)).all()
     return {(pid, band, step): (outcome, review_on) for pid, band, step, outcome, review_on in rows}
 
 
-def _progression(session: Session, people: list[_Person], today: dt.date, catalogue: Catalogue) -> Section:
+def _progression(session: Session, people_ids: Select[Any], people: list[_Person], today: dt.date,
+                 catalogue: Catalogue) -> Section:
     profile_ids = [p.profile.id for p in people]
     found = positions(session, profile_ids, today, catalogue)
-    decided = _step_decisions(session, profile_ids) if profile_ids else {}
+    decided = _step_decisions(session, people_ids) if profile_ids else {}
     horizon = add_months(today, DUE_MONTHS)
     months = [add_months(today.replace(day=1), i) for i in range(DUE_MONTHS + 1)]
     due: defaultdict[str, list[Entry]] = defaultdict(list)
@@ -399,10 +411,10 @@ def _problem(status: CredentialStatus, expires_on: dt.date | None, f: Flags) -> 
 
 # --- the pathways that apply -------------------------------------------------------------------
 
-def _choices(session: Session, people: list[_Person]) -> dict[int, Choices]:
+def _choices(session: Session, people_ids: Select[Any]) -> dict[int, Choices]:
     """The KSA route of everyone who has one (it adds the ksa-portfolio pathway): one query."""
     rows = session.execute(select(KsaPortfolio.owner_id, KsaPortfolio.route)
-                           .where(KsaPortfolio.owner_id.in_([p.user.id for p in people]))).all()
+                           .where(KsaPortfolio.owner_id.in_(people_ids.scalar_subquery()))).all()
     return {owner: Choices(has_ksa=True, ksa_variant=route) for owner, route in rows}
 
 
@@ -520,8 +532,9 @@ def _supervision(session: Session, people_ids: Select[Any], people: list[_Person
     records = ({uid: snap.supervision for uid, snap in snapshots_for(
         session, by_records, today, parts={"supervision"}, since=_since(today)).items()} if by_records else {})
     for p, rules in judged_people:
-        mine = _by_month(records[p.user.id]) if p.user.id in records else None
-        theirs = totals.get(p.user.id, {})
+        name, uid = p.user.full_name, p.user.id  # read once: ORM attributes cost a descriptor call each time
+        mine = _by_month(records[uid]) if uid in records else None
+        theirs = totals.get(uid, {})
         for month, key, window in windows:
             at = (month.year, month.month)
             judged = (_judge_month(p.snapshot, rules, window, mine.get(at, ())) if mine is not None
@@ -533,9 +546,8 @@ def _supervision(session: Session, people_ids: Select[Any], people: list[_Person
                 # The current month is not over: its minutes so far are shown, but nobody is below a minimum yet.
                 status = SO_FAR if month == this_month else {
                     True: "Met", False: "Below minimum", None: "Cannot tell (WTE not recorded)"}[j.met]
-                entry = Entry(p.user.full_name, p.user.id, (j.title, minutes_text(j.minutes), minutes_text(j.minimum),
-                                                            number_text(wte) if wte is not None else "Not recorded",
-                                                            status))
+                entry = Entry(name, uid, (j.title, minutes_text(j.minutes), minutes_text(j.minimum),
+                                          number_text(wte) if wte is not None else "Not recorded", status))
                 expected[key].append(entry)
                 if j.met is False and month != this_month:
                     below[key].append(entry)
@@ -579,28 +591,57 @@ def cpd_status(met: bool | None, have: Decimal | int | None, need: Decimal | int
     return "on_track" if Decimal(have) >= expected else "behind"
 
 
-def _cpd(people: list[_Person], pathways: Mapping[int, list[Pathway]], today: dt.date,
-         catalogue: Catalogue) -> Section:
+def _cpd_rules(pathways: list[Pathway]) -> list[tuple[Pathway, Rule]]:
+    """The CPD requirements judged on the declaration year."""
+    out = []
+    for pw in pathways:
+        for rule in pw.requirements:
+            spec = pw.specs.get(rule.id)
+            window = getattr(rule, "window", None)
+            if spec is None or spec.record != "cpd" or getattr(window, "type", None) != "declaration_year":
+                continue
+            if _applies(pw, rule):
+                out.append((pw, rule))
+    return out
+
+
+def _cpd_window_start(snapshot: Snapshot, rules: Sequence[tuple[Pathway, Rule]]) -> dt.date:
+    """The earliest day any of `rules` may count a CPD activity from: its declaration year extended for leave.
+
+    A rule counts records in its declaration year or in that year extended for leave, and the extension only
+    ever moves the start earlier. Both depend on the anchor, today and leave, never on the CPD records, so they
+    are the same with or without them. A rule of another kind gets every activity.
+    """
+    starts: dict[tuple[Any, ...], dt.date] = {}
+    for _pw, rule in rules:
+        if not isinstance(rule, BaseRule):
+            return dt.date.min
+        key = (rule.window, rule.leave_pauses)  # rules sharing both share the window
+        if key not in starts:
+            starts[key] = rule.total_window(snapshot)[0].start
+    return min(starts.values())
+
+
+def _cpd(session: Session, people: list[_Person], pathways: Mapping[int, list[Pathway]],
+         today: dt.date, catalogue: Catalogue) -> Section:
+    judged = [(p, rules) for p in people if p.snapshot.declaration_anchor is not None
+              for rules in [_cpd_rules(pathways[p.user.id])] if rules]
+    # One query whatever is judged (so the count never depends on the data), each person's activities from the
+    # earliest day their rules count from to today: rules count no record dated after today nor before their
+    # window, so each judged person gets every record that counts.
+    cpd = cpd_in_windows(session, {p.user.id: (_cpd_window_start(p.snapshot, rules), today) for p, rules in judged})
     by_status: defaultdict[str, list[Entry]] = defaultdict(list)
-    for p in people:
-        if p.snapshot.declaration_anchor is None:
-            continue
+    for p, rules in judged:
+        snapshot = dataclasses.replace(p.snapshot, cpd=cpd.get(p.user.id, ()))
         statuses: list[tuple[str, str]] = []
         year_end: dt.date | None = None
-        for pw in pathways[p.user.id]:
-            for rule in pw.requirements:
-                spec = pw.specs.get(rule.id)
-                window = getattr(rule, "window", None)
-                if spec is None or spec.record != "cpd" or getattr(window, "type", None) != "declaration_year":
-                    continue
-                if not _applies(pw, rule):
-                    continue
-                result = rule.evaluate(p.snapshot, Context(catalogue=catalogue, settings=pw.settings))
-                if result.window is None:
-                    continue
-                year_end = result.window.end
-                statuses.append((cpd_status(result.met, result.have, result.need, result.window.start,
-                                            result.window.end, today), rule.title))
+        for pw, rule in rules:
+            result = rule.evaluate(snapshot, Context(catalogue=catalogue, settings=pw.settings))
+            if result.window is None:
+                continue
+            year_end = result.window.end
+            statuses.append((cpd_status(result.met, result.have, result.need, result.window.start,
+                                        result.window.end, today), rule.title))
         if not statuses:
             continue
         worst = min((s for s, _ in statuses), key=CPD_ORDER.index)
@@ -644,27 +685,62 @@ _PARTS: dict[str, set[str]] = {
 }
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a dashboard is built.
+
+    A build allocates a few hundred thousand objects (rows, snapshots, results) and almost none of them in
+    cycles, yet the allocations alone trigger repeated full collections: 40% of a 2,000-staff build's CPU
+    (bench/RESULTS.md). Collection resumes when the last build in the process ends, and the first allocation
+    after that collects anything left.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int | None = None,
               only: Sequence[str] | None = None) -> Dashboard:
     """The sections (all, or `only` these keys) for the people in `scope`, narrowed to one service if asked.
 
     Raises DomainError(field="service") for a service outside the scope. A fixed number of queries.
     """
+    with _gc_paused():
+        return _dashboard(session, scope, today, service_id=service_id, only=only)
+
+
+def _dashboard(session: Session, scope: Scope, today: dt.date, *, service_id: int | None,
+               only: Sequence[str] | None) -> Dashboard:
     wanted = [k for k in SECTIONS if only is None or k in only]
     if service_id is not None and service_id not in {s.id for s in services_in_view(session, scope)}:
         raise DomainError("Choose one of the services listed", field="service")
     catalogue = catalogue_for(session)
     parts: set[str] = set().union(*(_PARTS[k] for k in wanted)) if wanted else set()
-    people = _people(session, scope, service_id, today, parts)
+    people_ids = _people_ids(scope, service_id)
+    people = _people(session, people_ids, today, parts)
     needs_pathways = {"supervision", "cpd"} & set(wanted)
-    pathways = _pathways(catalogue, people, _choices(session, people), today) if needs_pathways and people else {}
+    pathways = _pathways(catalogue, people, _choices(session, people_ids), today) if needs_pathways and people else {}
     builders: dict[str, Callable[[], Section]] = {
         "establishment": lambda: _establishment(session, scope, service_id, people, today),
-        "progression": lambda: _progression(session, people, today, catalogue),
+        "progression": lambda: _progression(session, people_ids, people, today, catalogue),
         "credentials": lambda: _credentials(session, people, today),
-        "supervision": lambda: _supervision(session, _people_ids(scope, service_id), people, pathways, today,
-                                            catalogue),
-        "cpd": lambda: _cpd(people, pathways, today, catalogue),
+        "supervision": lambda: _supervision(session, people_ids, people, pathways, today, catalogue),
+        "cpd": lambda: _cpd(session, people, pathways, today, catalogue),
         "skills": lambda: _skills(session, scope, service_id, today),
     }
     return Dashboard(today=today, service_id=service_id, people=len(people),

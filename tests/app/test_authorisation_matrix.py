@@ -425,6 +425,32 @@ def test_every_endpoint_has_an_expectation(world_app: tuple[Flask, Any]) -> None
     assert not set(ENDPOINTS) & security.PUBLIC_ENDPOINTS
 
 
+# --- the outside-link holder ----------------------------------------------------------------------------
+
+def test_an_outside_link_holder_can_open_their_link_and_nothing_else(world_app: tuple[Flask, Any]) -> None:
+    """Someone outside the Trust with a working single-use link (a referee): the link's page opens, and the
+    link gives no other access — every other endpoint, read or write, sends them to sign in. (It runs before
+    the POST checks, one of which makes a newer link for the same request and so retires this one.)"""
+    app, world = world_app
+    client = app.test_client()
+    page = _send(client, "GET", f"/outside/{world.outside_token}")
+    assert page.status_code == 200
+    token = _token(client.get(f"/outside/{world.outside_token}").get_data(as_text=True))
+    forged = world.outside_token[:-1] + ("A" if world.outside_token[-1] != "A" else "B")
+    assert _send(client, "GET", f"/outside/{forged}").status_code == 404
+    methods = _methods(app)
+    wrong: list[str] = []
+    for endpoint in sorted(ENDPOINTS):
+        url = _url(app, world, endpoint, "anon")
+        for method in sorted(methods[endpoint] & {"GET", "POST"}):
+            response = _send(client, method, url, data={"csrf_token": token} if method == "POST" else None)
+            if not (response.status_code == 302 and (response.location or "").startswith("/login")):
+                wrong.append(f"{method} {endpoint}: {_describe(response)}")
+    assert wrong == [], "an outside-link holder reached:\n" + "\n".join(wrong)
+    # The link still works afterwards: none of that used it up.
+    assert _send(client, "GET", f"/outside/{world.outside_token}").status_code == 200
+
+
 _LAST = ("delete", "remove", "deactivate", "_end", "revoke", "cancel", "withdraw", "recall", "active", "logout")
 
 
@@ -494,28 +520,3 @@ def test_post(world_app: tuple[Flask, Any], clients: Clients, endpoint: str, act
         assert got not in REFUSED and not to_login and got != 500, f"{rule.name}: {_describe(response)}"
     else:
         assert got in REFUSED, f"{rule.name}: got {_describe(response)}, expected a refusal"
-
-
-# --- the outside-link holder ----------------------------------------------------------------------------
-
-def test_an_outside_link_holder_can_open_their_link_and_nothing_else(world_app: tuple[Flask, Any]) -> None:
-    """Someone outside the Trust with a working single-use link (a referee): the link's page opens, and the
-    link gives no other access — every other endpoint, read or write, sends them to sign in."""
-    app, world = world_app
-    client = app.test_client()
-    page = _send(client, "GET", f"/outside/{world.outside_token}")
-    assert page.status_code == 200
-    token = _token(client.get(f"/outside/{world.outside_token}").get_data(as_text=True))
-    forged = world.outside_token[:-1] + ("A" if world.outside_token[-1] != "A" else "B")
-    assert _send(client, "GET", f"/outside/{forged}").status_code == 404
-    methods = _methods(app)
-    wrong: list[str] = []
-    for endpoint in sorted(ENDPOINTS):
-        url = _url(app, world, endpoint, "anon")
-        for method in sorted(methods[endpoint] & {"GET", "POST"}):
-            response = _send(client, method, url, data={"csrf_token": token} if method == "POST" else None)
-            if not (response.status_code == 302 and (response.location or "").startswith("/login")):
-                wrong.append(f"{method} {endpoint}: {_describe(response)}")
-    assert wrong == [], "an outside-link holder reached:\n" + "\n".join(wrong)
-    # The link still works afterwards: none of that used it up.
-    assert _send(client, "GET", f"/outside/{world.outside_token}").status_code == 200

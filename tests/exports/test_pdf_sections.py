@@ -199,7 +199,10 @@ def test_beside_other_threads_layout_processes_come_from_a_fork_server_with_the_
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", recording_pool)
+    monkeypatch.setattr(pdf_module.threading, "active_count", lambda: 1)  # whatever else the test run left running
     alone = _render(content, workers=2)
+    monkeypatch.undo()
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", recording_pool)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
