@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select, text
+
+from bench import common
 from sqlalchemy.engine import make_url
 
 from bench.pdf_portfolio import machine, versions
@@ -241,10 +243,7 @@ def table(runs: list[dict[str, Any]]) -> str:
         rows.append([r["scenario"], str(r["workers"]), str(r["jobs"]), str(r["documents"]), str(r["failed"]),
                      f"{r['seconds']:.1f}", f"{r['per_minute']:.2f}",
                      f"{r['speed_up']:.2f}x" if r.get("speed_up") else "—"])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return common.table(head, rows[1:])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,16 +41,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bench import common
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -324,24 +325,8 @@ def record_counts(session: Any, user: Any) -> dict[str, int]:
 
 # --- timing ----------------------------------------------------------------------------------------
 
-@contextmanager
-def counting_queries(engine: Engine) -> Iterator[list[int]]:
-    seen = [0]
-
-    def count(*_args: Any) -> None:
-        seen[0] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
+counting_queries = common.counting_queries
+timed = common.timed
 
 
 def cpu_seconds() -> float:
@@ -533,10 +518,7 @@ def table(results: dict[str, Any], chromium: bool) -> str:
             size += f"/{r['chromium_pdf']['bytes'] / 1024:.0f}"
         row += [str(r["queries"]), size]
         rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return common.table(head, rows[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -619,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, r in results.items():
         cpu = r["median_cpu_s"]
         print(f"  {key}: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
-              + (f"; ÷ Chromium: " + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_over_chromium"].items())
+              + ("; ÷ Chromium: " + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_over_chromium"].items())
                  if chromium else ""))
     if chromium_startup is not None:
         print(f"\nChromium start-up alone (a one-line page): {chromium_startup:.2f} s")

@@ -15,15 +15,22 @@ acted on rather than acting: `target` (the admin account pages) and `leaver` (HR
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import app.services.document_kinds  # noqa: F401  (registers the kinds)
+from app import create_app
+from app.jobs import runner
 from app.services import claims, documents, job_kinds, jobs, outside_links
 from app.services.demo import load_demo
 from competences import frameworks
@@ -39,6 +46,7 @@ from models.reference_data import catalogue_for
 from models.outside_links import OutsideLink
 from models.supervisor_work import FeedbackInvitee, OutsideSupervisionGiven, SupervisionTraining, SupervisorReport
 from models.training import CtsrRating, PwpLiveAssessment, TrainingCourse, TrainingHoursEntry
+from tests.conftest import TEST_DATABASE_URL, _reset_postgres
 from tests.factories import TEST_SETTINGS, make_relationship, make_service, make_team, make_user
 
 ACTORS = ("anon", "owner", "other", "sup", "former", "unrelated", "lm", "lead", "other_lead", "hr", "other_hr",
@@ -235,3 +243,49 @@ def build(session: Session, upload_dir: Path, jobs_dir: Path, today: dt.date) ->
     _link, token = outside_links.create_reference_link(session, sophie, outside)
     session.flush()
     return World(users=users, ids=ids, outside_token=token)
+
+
+# --- served: the world in an app of its own, for a whole test module -----------------------------------------
+
+class QueueOnly(runner.ThreadWorker):
+    """A worker that records what it is given and runs nothing."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self.submitted: list[int] = []
+
+    def submit(self, job_id: int) -> None:
+        self.submitted.append(job_id)
+
+
+@contextlib.contextmanager
+def served(migrated_template: str, tmp: Path,
+           extra: Callable[[Session, World], None] | None = None) -> Iterator[tuple[Flask, World]]:
+    """An app on a copy of the migrated database holding the world (and whatever `extra` adds).
+
+    Only who may start a job matters to the modules that use it: jobs are queued and never run, so no worker
+    outlives the module holding a database connection (on PostgreSQL the next test's TRUNCATE would deadlock
+    against it).
+    """
+    if TEST_DATABASE_URL:
+        _reset_postgres(migrated_template)
+        url = migrated_template
+    else:
+        shutil.copy(migrated_template, tmp / "waymark.db")
+        url = f"sqlite:///{tmp / 'waymark.db'}"
+    application = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": url,
+                              "UPLOAD_DIR": str(tmp / "uploads")}, instance_path=tmp / "instance")
+    application.extensions["waymark.jobs"] = QueueOnly(application)
+    session = application.extensions["waymark.sessions"]()
+    world = build(session, tmp / "uploads", Path(application.config["JOBS_DIR"]), dt.date.today())
+    # A reference data file of the built-in catalogue (competences.catalogue.built_in_catalogue().ids()).
+    world.ids.update(reference_file="afc-pay-england", reference_version=1, training_part="hours",
+                     import_digest="0" * 64, dashboard_section="establishment", dashboard_key="band-5")
+    if extra is not None:
+        extra(session, world)
+    session.commit()
+    session.close()
+    try:
+        yield application, world
+    finally:
+        application.extensions["waymark.engine"].dispose()

@@ -12,23 +12,18 @@ remove a thing, the later one gets an object of its own (world id "<key>@<actor>
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app, security
-from app.jobs import runner
+from app import security
 from app.services.demo import DEMO_PASSWORD
 from tests.app import authz_world
 from tests.app.authz_world import ACTORS
-from tests.conftest import TEST_DATABASE_URL, _reset_postgres
 from tests.factories import PASSWORD
 
 OK, LOGIN = 200, 302
@@ -311,40 +306,10 @@ BUGS: dict[tuple[str, str, str], str] = {}
 
 # --- the world ----------------------------------------------------------------------------------------
 
-class _QueueOnly(runner.ThreadWorker):
-    """A worker that records what it is given and runs nothing."""
-
-    def __init__(self, app: Flask) -> None:
-        super().__init__(app)
-        self.submitted: list[int] = []
-
-    def submit(self, job_id: int) -> None:
-        self.submitted.append(job_id)
-
-
 @pytest.fixture(scope="module")
 def world_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Any]]:
-    tmp = tmp_path_factory.mktemp("authz")
-    if TEST_DATABASE_URL:
-        _reset_postgres(migrated_template)
-        url = migrated_template
-    else:
-        shutil.copy(migrated_template, tmp / "waymark.db")
-        url = f"sqlite:///{tmp / 'waymark.db'}"
-    application = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": url,
-                              "UPLOAD_DIR": str(tmp / "uploads")}, instance_path=tmp / "instance")
-    # Only who may start a job matters here: jobs are queued and never run, so no worker outlives the module
-    # holding a database connection (on PostgreSQL the next test's TRUNCATE would deadlock against it).
-    application.extensions["waymark.jobs"] = _QueueOnly(application)
-    session = application.extensions["waymark.sessions"]()
-    world = authz_world.build(session, tmp / "uploads", Path(application.config["JOBS_DIR"]), dt.date.today())
-    # A reference data file of the built-in catalogue (competences.catalogue.built_in_catalogue().ids()).
-    world.ids.update(reference_file="afc-pay-england", reference_version=1, training_part="hours",
-                     import_digest="0" * 64, dashboard_section="establishment", dashboard_key="band-5")
-    session.commit()
-    session.close()
-    yield application, world
-    application.extensions["waymark.engine"].dispose()
+    with authz_world.served(migrated_template, tmp_path_factory.mktemp("authz")) as served:
+        yield served
 
 
 class Clients:

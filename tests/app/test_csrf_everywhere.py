@@ -6,10 +6,7 @@ audit event; public routes (sign in, reset links, outside links, verify) are pos
 """
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import create_app, security
+from app import security
 from app.extensions import csrf
 from app.services import accounts
 from models import AuditEvent, User
 from tests.app import authz_world
-from tests.app.test_authorisation_matrix import ENDPOINTS, Clients, _person, _QueueOnly, _send, _url
-from tests.conftest import TEST_DATABASE_URL, _reset_postgres
+from tests.app.test_authorisation_matrix import ENDPOINTS, Clients, _person, _send, _url
 
 EXPIRED = "This form has expired"
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -33,25 +29,12 @@ PREFERENCE = ("owner", "sup", "hr", "admin", "lm", "lead", "tutor", "other")
 
 @pytest.fixture(scope="module")
 def world_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Any]]:
-    tmp = tmp_path_factory.mktemp("csrf")
-    if TEST_DATABASE_URL:
-        _reset_postgres(migrated_template)
-        url = migrated_template
-    else:
-        shutil.copy(migrated_template, tmp / "waymark.db")
-        url = f"sqlite:///{tmp / 'waymark.db'}"
-    application = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": url,
-                              "UPLOAD_DIR": str(tmp / "uploads")}, instance_path=tmp / "instance")
-    application.extensions["waymark.jobs"] = _QueueOnly(application)
-    session = application.extensions["waymark.sessions"]()
-    world = authz_world.build(session, tmp / "uploads", Path(application.config["JOBS_DIR"]), dt.date.today())
-    world.ids.update(reference_file="afc-pay-england", reference_version=1, training_part="hours",
-                     import_digest="0" * 64, dashboard_section="establishment", dashboard_key="band-5")
+    with authz_world.served(migrated_template, tmp_path_factory.mktemp("csrf"), _reset_token) as served:
+        yield served
+
+
+def _reset_token(session: Any, world: Any) -> None:
     world.ids["reset_token"] = accounts.issue_reset_token(session, world.users["target"], accounts.AuthSettings())
-    session.commit()
-    session.close()
-    yield application, world
-    application.extensions["waymark.engine"].dispose()
 
 
 def _changing_rules(app: Flask) -> list[Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,12 +19,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from app.services.demo import DEMO_PASSWORD
 from tests.app import authz_world
 from tests.app import hostile_corpus as corpus
-from tests.app.test_authorisation_matrix import ENDPOINTS, _QueueOnly, _token, _url
-from tests.conftest import TEST_DATABASE_URL, _reset_postgres
+from tests.app.test_authorisation_matrix import ENDPOINTS, _token, _url
 from tests.factories import PASSWORD
 
 #: Forms the walk leaves alone: signing out, and those that remove, end or hand on the world's objects.
@@ -181,24 +178,8 @@ def assert_inert(html: str, where: str) -> None:
 
 @pytest.fixture(scope="module")
 def world_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Any]]:
-    tmp = tmp_path_factory.mktemp("hostile")
-    if TEST_DATABASE_URL:
-        _reset_postgres(migrated_template)
-        url = migrated_template
-    else:
-        shutil.copy(migrated_template, tmp / "waymark.db")
-        url = f"sqlite:///{tmp / 'waymark.db'}"
-    application = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": url,
-                              "UPLOAD_DIR": str(tmp / "uploads")}, instance_path=tmp / "instance")
-    application.extensions["waymark.jobs"] = _QueueOnly(application)
-    session = application.extensions["waymark.sessions"]()
-    world = authz_world.build(session, tmp / "uploads", Path(application.config["JOBS_DIR"]), dt.date.today())
-    world.ids.update(reference_file="afc-pay-england", reference_version=1, training_part="hours",
-                     import_digest="0" * 64, dashboard_section="establishment", dashboard_key="band-5")
-    session.commit()
-    session.close()
-    yield application, world
-    application.extensions["waymark.engine"].dispose()
+    with authz_world.served(migrated_template, tmp_path_factory.mktemp("hostile")) as served:
+        yield served
 
 
 class Clients:

@@ -33,8 +33,8 @@ def test_a_new_supervision_record_is_on_the_next_dashboard_and_an_unchanged_one_
     assert "2026-10" not in after.section("supervision").lists  # 90 minutes: no longer below the minimum
 
 
-def test_the_page_uses_the_cache_when_asked_and_still_shows_a_change(app, client, session, team_a, hr, login_as,
-                                                                     fixed_day):  # noqa: F811
+def test_the_page_uses_the_cache_when_asked_and_still_shows_a_change(
+        app, client, session, team_a, hr, login_as, fixed_day):  # noqa: F811  (imported fixtures)
     from app.staff.dashboard import _CACHE
 
     app.config["DASHBOARD_CACHE"] = True
