@@ -35,6 +35,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/browser is only collected when browser tests are asked for (`-m browser`, make test-browser):
+    `make test` installs no Playwright, and its modules import it."""
+    wanted = (config.getoption("markexpr") or "").replace("not browser", "")
+    if collection_path.name == "browser" and collection_path.parent.name == "tests" and "browser" not in wanted:
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """URL of a database migrated to head, built once per test run."""

@@ -1,6 +1,8 @@
 """Sign in, sign out, change password, and password reset by e-mail or by an admin's link."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -65,7 +67,7 @@ def login() -> str | Response:
             email = form.email.data or ""
             user = accounts.authenticate(session, email, form.password.data or "", settings(),
                                          address=request.remote_addr,
-                                         known_browser=accounts.throttle_key(email) in _known_accounts())
+                                         known_browser=_browser_key(email) in _known_accounts())
         except DomainError as err:
             session.commit()  # the failure count and the audit event must be kept
             attach_error(form, err)
@@ -74,12 +76,12 @@ def login() -> str | Response:
             flask_session.clear()  # nothing from before sign-in carries over into the signed-in session
             login_user(user)
             response = redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-            _remember_browser(response, accounts.throttle_key(user.email))
+            _remember_browser(response, _browser_key(user.email))
             return response
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 
-#: A signed cookie naming (by digest) the last few accounts that signed in on this browser, so a lockout of
+#: A signed cookie naming (by keyed digest) the last few accounts that signed in on this browser, so a lockout of
 #: the network address does not lock them out (accounts.authenticate, `known_browser`). It holds no e-mail
 #: address, and without the secret key it cannot be forged.
 KNOWN_BROWSER_COOKIE = "waymark_known_browser"
@@ -100,6 +102,13 @@ def _known_accounts() -> list[str]:
     except BadData:
         return []
     return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
+def _browser_key(email: str) -> str:
+    """The account as the cookie names it: keyed with the secret, so the (signed, not encrypted) cookie on a
+    shared computer cannot be checked against a guessed e-mail address."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), accounts.normalise_email(email).encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def _remember_browser(response: Response, key: str) -> None:

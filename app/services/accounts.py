@@ -76,6 +76,8 @@ def _address_key(address: str) -> str:
     except ValueError:
         pass
     else:
+        if ip.version == 6 and ip.ipv4_mapped is not None:  # an IPv4 client on a dual-stack listener
+            ip = ip.ipv4_mapped
         text = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
     digest = hashlib.sha256(text.encode()).hexdigest()
     return ADDRESS_KEY_PREFIX + digest[:64 - len(ADDRESS_KEY_PREFIX)]

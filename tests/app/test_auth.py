@@ -754,3 +754,22 @@ def _sign_out_from(client, address):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     assert client.post("/logout", data={"csrf_token": token}, **from_address(address)).location == "/login"
     assert client.get("/account/password", **from_address(address)).status_code == 302
+
+
+def test_an_ipv4_client_on_a_dual_stack_listener_counts_by_its_own_address(session, user):
+    settings = accounts.AuthSettings(argon2_profile="cheapest", max_failures_per_address=3)
+    for i in range(3):
+        with pytest.raises(DomainError):
+            accounts.authenticate(session, f"guess{i}@example.org", "wrong", settings, address="::ffff:203.0.113.7")
+    assert accounts._address_key("::ffff:203.0.113.7") == accounts._address_key("203.0.113.7")
+    assert accounts.authenticate(session, user.email, PASSWORD, settings, address="::ffff:198.51.100.1") is user
+
+
+def test_the_known_browser_cookie_cannot_be_matched_against_a_guessed_address(client, app, user):
+    browser = app.test_client()
+    assert sign_in_from(browser, "203.0.113.7", user.email).status_code == 302
+    value = browser.get_cookie("waymark_known_browser").value
+    from app.auth import views
+    with app.test_request_context():
+        keys = views._known_serializer().loads(value)
+    assert hashlib.sha256(user.email.encode()).hexdigest() not in keys and len(keys) == 1
